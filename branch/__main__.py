@@ -1,0 +1,5 @@
+import sys
+
+from branch.cli import main
+
+sys.exit(main())

@@ -1,0 +1,251 @@
+"""Tables shared by every process of the branch (DESIGN §3).
+
+Enumerations are stored as short strings so SQLite and PostgreSQL hold the same thing and
+migrations stay simple. Times are aware UTC datetimes (`UTCDateTime`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy.types import DateTime, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: the same on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _ts(nullable: bool = True, index: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class TicketStatus(StrEnum):
+    waiting = "waiting"
+    called = "called"
+    serving = "serving"
+    done = "done"
+    no_show = "no_show"
+    transferred = "transferred"
+    cancelled = "cancelled"
+    expired = "expired"
+
+
+ACTIVE_STATUSES = (TicketStatus.called, TicketStatus.serving)
+FINAL_STATUSES = (
+    TicketStatus.done,
+    TicketStatus.no_show,
+    TicketStatus.transferred,
+    TicketStatus.cancelled,
+    TicketStatus.expired,
+)
+
+
+class CounterStatus(StrEnum):
+    open = "open"
+    paused = "paused"
+    closed = "closed"
+
+
+class Role(StrEnum):
+    clerk = "clerk"
+    supervisor = "supervisor"
+    manager = "manager"
+    admin = "admin"
+
+    @property
+    def level(self) -> int:
+        return list(Role).index(self)
+
+
+class PrintState(StrEnum):
+    pending = "pending"
+    printed = "printed"
+    failed = "failed"
+
+
+class Service(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=16)
+    prefix: str = Field(max_length=1, unique=True)
+    name_ar: str
+    name_en: str
+    target_wait_min: int
+    target_service_min: int
+    special: bool = False
+    active: bool = True
+    sort: int = 0
+
+
+class Counter(SQLModel, table=True):
+    number: int = Field(primary_key=True)
+    name_ar: str = ""
+    name_en: str = ""
+    services: str = Field(description="ordered service codes, comma-separated")
+    primary_service: str | None = None
+    status: str = Field(default=CounterStatus.closed, max_length=8)
+    staff_username: str | None = None
+    active: bool = True
+
+    @property
+    def service_list(self) -> list[str]:
+        return [s for s in self.services.split(",") if s]
+
+
+class Staff(SQLModel, table=True):
+    username: str = Field(primary_key=True, max_length=32)
+    display_name: str
+    role: str = Field(max_length=12)
+    pin_hash: str
+    active: bool = True
+    created_at: datetime = Field(sa_column=_ts(nullable=False))
+
+
+class Ticket(SQLModel, table=True):
+    __table_args__ = (
+        # A ticket number is issued once per service per day; transfer copies keep the code.
+        Index(
+            "ux_ticket_day_code_origin",
+            "business_day",
+            "code",
+            unique=True,
+            sqlite_where=text("transferred_from IS NULL"),
+            postgresql_where=text("transferred_from IS NULL"),
+        ),
+        # Call-next reads the head of each service's waiting line through these.
+        Index(
+            "ix_ticket_waiting_service",
+            "service_code",
+            "rank_at",
+            sqlite_where=text("status = 'waiting' AND assigned_counter IS NULL"),
+            postgresql_where=text("status = 'waiting' AND assigned_counter IS NULL"),
+        ),
+        Index(
+            "ix_ticket_waiting_counter",
+            "assigned_counter",
+            "rank_at",
+            sqlite_where=text("status = 'waiting' AND assigned_counter IS NOT NULL"),
+            postgresql_where=text("status = 'waiting' AND assigned_counter IS NOT NULL"),
+        ),
+        Index("ix_ticket_counter_active", "counter_number", "status"),
+        Index("ix_ticket_day_status", "business_day", "status"),
+        Index("ix_ticket_service_finished", "service_code", "finished_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    business_day: date
+    service_code: str = Field(max_length=16)
+    number: int
+    code: str = Field(max_length=8)
+    priority: str = Field(default="normal", max_length=10)
+    status: str = Field(default=TicketStatus.waiting, max_length=12)
+    issued_at: datetime = Field(sa_column=_ts(nullable=False))
+    rank_at: datetime = Field(
+        sa_column=_ts(nullable=False),
+        description="issued_at minus the class boost: the smallest rank_at is called first",
+    )
+    called_at: datetime | None = Field(default=None, sa_column=_ts())
+    served_at: datetime | None = Field(default=None, sa_column=_ts())
+    finished_at: datetime | None = Field(default=None, sa_column=_ts())
+    counter_number: int | None = None
+    assigned_counter: int | None = None
+    staff_username: str | None = None
+    recalls: int = 0
+    transferred_from: int | None = None
+    outcome: str | None = Field(default=None, max_length=32)
+    lang: str = Field(default="ar", max_length=2)
+    print_state: str = Field(default=PrintState.pending, max_length=8)
+    estimated_wait_s: int | None = None
+
+
+class TicketEvent(SQLModel, table=True):
+    __table_args__ = (Index("ix_ticket_event_at", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(index=True)
+    kind: str = Field(max_length=16)
+    at: datetime = Field(sa_column=_ts(nullable=False))
+    counter_number: int | None = None
+    staff_username: str | None = None
+    data: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class DayCounter(SQLModel, table=True):
+    business_day: date = Field(primary_key=True)
+    service_code: str = Field(primary_key=True, max_length=16)
+    last_number: int = 0
+
+
+class AuditEntry(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_ts(nullable=False))
+    staff_username: str | None = None
+    action: str = Field(max_length=48)
+    subject_ref: str | None = None
+    where: str | None = None
+    outcome: str = Field(max_length=32)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class OutboxItem(SQLModel, table=True):
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(max_length=64, unique=True)
+    kind: str = Field(max_length=32)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="pending", max_length=12)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=_ts(nullable=False))
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(sa_column=_ts(nullable=False))
+    done_at: datetime | None = Field(default=None, sa_column=_ts())
+    response: str | None = Field(default=None, sa_column=Column(Text))
+    claimed_by: str | None = None
+    claimed_until: datetime | None = Field(default=None, sa_column=_ts())
+    depends_on: int | None = None
+
+
+class Payment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("client_payment_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_payment_id: str = Field(max_length=64)
+    ticket_id: int | None = None
+    contributor_ref: str = Field(max_length=64)
+    purpose: str = Field(max_length=32)
+    periods: str | None = None
+    amount_fils: int
+    method: str = Field(default="cash", max_length=12)
+    status: str = Field(default="pending", max_length=12)
+    provisional_receipt_no: str | None = None
+    central_id: str | None = None
+    receipt_no: str | None = None
+    created_by: str | None = None
+    created_at: datetime = Field(sa_column=_ts(nullable=False))
+
+
+class Snapshot(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("kind", "key_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    key_hash: str = Field(max_length=64)
+    data: str = Field(sa_column=Column(Text, nullable=False))
+    as_of: datetime = Field(sa_column=_ts(nullable=False))
+    expires_at: datetime = Field(sa_column=_ts(nullable=False, index=True))

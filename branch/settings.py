@@ -1,0 +1,293 @@
+"""Branch settings: `branch.toml` validated with pydantic, plus environment overrides.
+
+`TABOUR_HOME` holds the branch's state (database, printer output); `TABOUR_CONFIG` names the
+config file (default `$TABOUR_HOME/branch.toml`); `TABOUR_DATABASE_URL` overrides the
+database (default SQLite under `TABOUR_HOME`). A bad file raises `ConfigError`, whose message
+is one line naming the file, the key and the problem.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from branch.errors import ConfigError
+
+PRIORITIES = ("normal", "elderly", "disabled", "pregnant", "urgent")
+Priority = Literal["normal", "elderly", "disabled", "pregnant", "urgent"]
+Lang = Literal["ar", "en"]
+
+DEMO_CONFIG_RESOURCE = "demo_branch.toml"
+
+
+class KeyedProblem(ValueError):
+    """A cross-field problem that knows which key it is about."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        self.key = key
+        super().__init__(problem)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BranchInfo(_Strict):
+    code: Annotated[str, Field(pattern=r"^[A-Z0-9-]{2,16}$")]
+    name_ar: Annotated[str, Field(min_length=1)]
+    name_en: Annotated[str, Field(min_length=1)]
+    timezone: str = "Asia/Amman"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class ServiceConfig(_Strict):
+    code: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,15}$")]
+    prefix: Annotated[str, Field(pattern=r"^[A-Z]$")]
+    name_ar: Annotated[str, Field(min_length=1)]
+    name_en: Annotated[str, Field(min_length=1)]
+    target_wait_min: Annotated[int, Field(gt=0, le=600)]
+    target_service_min: Annotated[int, Field(gt=0, le=600)]
+    special: bool = False
+    active: bool = True
+
+
+class CounterConfig(_Strict):
+    number: Annotated[int, Field(ge=1, le=999)]
+    name_ar: str = ""
+    name_en: str = ""
+    services: Annotated[list[str], Field(min_length=1)]
+    primary: str | None = None
+
+    @model_validator(mode="after")
+    def _primary_served(self) -> CounterConfig:
+        if self.primary is not None and self.primary not in self.services:
+            raise ValueError(f"primary service {self.primary!r} is not in this counter's services")
+        return self
+
+
+class QueuePolicy(_Strict):
+    """Weighted aging: score = minutes waited + boost of the ticket's class."""
+
+    priority_boost_min: dict[Priority, Annotated[float, Field(ge=0, le=24 * 60)]] = Field(
+        default_factory=lambda: {
+            "normal": 0.0,
+            "elderly": 15.0,
+            "disabled": 15.0,
+            "pregnant": 15.0,
+            "urgent": 30.0,
+        }
+    )
+    primary_service_boost_min: Annotated[float, Field(ge=0, le=24 * 60)] = 0.0
+    recent_service_samples: Annotated[int, Field(ge=1, le=1000)] = 20
+    max_recalls: Annotated[int, Field(ge=0, le=20)] = 3
+
+    def boost_s(self, priority: str) -> float:
+        return float(self.priority_boost_min.get(priority, 0.0)) * 60.0  # type: ignore[call-overload]
+
+
+class PrinterConfig(_Strict):
+    device: str = "virtual:printer"
+    profile: str = "TM-T20II"
+    paper_mm: Literal[58, 80] = 80
+
+
+class DisplayConfig(_Strict):
+    counter: Annotated[int, Field(ge=1, le=999)]
+    device: str
+    driver: Literal["epson", "cd5220"] = "epson"
+
+
+class DevicesSettings(_Strict):
+    kiosk_printer: PrinterConfig = Field(default_factory=PrinterConfig)
+    counter_printers: dict[str, PrinterConfig] = Field(default_factory=dict)
+    displays: list[DisplayConfig] = Field(default_factory=list)
+
+
+class CentralSettings(_Strict):
+    base_url: str = "http://127.0.0.1:8765"
+    naf_url: str | None = None
+    housing_url: str | None = None
+    timeout_s: Annotated[float, Field(gt=0, le=120)] = 5.0
+    credentials_file: str | None = None
+    offline_cash_cap_fils: Annotated[int, Field(ge=0)] = 200_000
+    snapshot_ttl_h: Annotated[float, Field(gt=0, le=24 * 60)] = 72.0
+
+
+class UISettings(_Strict):
+    bidi: Literal["app", "terminal"] = "app"
+    default_lang: Lang = "ar"
+
+
+class DatabaseSettings(_Strict):
+    url: str | None = None
+    busy_timeout_ms: Annotated[int, Field(ge=100, le=600_000)] = 10_000
+
+
+class BranchConfig(_Strict):
+    branch: BranchInfo
+    queue: QueuePolicy = Field(default_factory=QueuePolicy)
+    services: Annotated[list[ServiceConfig], Field(min_length=1)]
+    counters: Annotated[list[CounterConfig], Field(min_length=1)]
+    devices: DevicesSettings = Field(default_factory=DevicesSettings)
+    central: CentralSettings = Field(default_factory=CentralSettings)
+    ui: UISettings = Field(default_factory=UISettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> BranchConfig:
+        codes: set[str] = set()
+        prefixes: dict[str, str] = {}
+        for s in self.services:
+            if s.code in codes:
+                raise KeyedProblem(f"services[code={s.code}]", "service defined twice")
+            codes.add(s.code)
+            if s.prefix in prefixes:
+                raise KeyedProblem(
+                    f"services[code={s.code}].prefix",
+                    f"ticket prefix {s.prefix} is already used by {prefixes[s.prefix]}",
+                )
+            prefixes[s.prefix] = s.code
+        numbers: set[int] = set()
+        for c in self.counters:
+            if c.number in numbers:
+                raise KeyedProblem(f"counters[number={c.number}]", "counter defined twice")
+            numbers.add(c.number)
+            for code in c.services:
+                if code not in codes:
+                    raise KeyedProblem(
+                        f"counters[number={c.number}].services", f"unknown service {code!r}"
+                    )
+        return self
+
+    def service(self, code: str) -> ServiceConfig:
+        for s in self.services:
+            if s.code == code:
+                return s
+        raise KeyError(code)
+
+
+class Settings(BaseModel):
+    """Resolved settings: the config file plus where things live."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    home: Path
+    config_path: Path
+    database_url: str
+    config: BranchConfig
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.config.branch.tz
+
+    def business_day(self, when_utc) -> date:
+        return when_utc.astimezone(self.tz).date()
+
+
+def tabour_home(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    if env.get("TABOUR_HOME"):
+        return Path(env["TABOUR_HOME"]).expanduser()
+    return Path.home() / ".local" / "share" / "tabour"
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    if env.get("TABOUR_CONFIG"):
+        return Path(env["TABOUR_CONFIG"]).expanduser()
+    return tabour_home(env) / "branch.toml"
+
+
+def demo_config_text() -> str:
+    return resources.files("branch").joinpath(DEMO_CONFIG_RESOURCE).read_text(encoding="utf-8")
+
+
+def _key_of(loc: tuple[object, ...], data: object) -> str:
+    """Render a pydantic error location as a key: `counters[number=4].services`."""
+    out = ""
+    node = data
+    for item in loc:
+        if isinstance(item, int):
+            entry = node[item] if isinstance(node, list) and 0 <= item < len(node) else None
+            ident = next(
+                (
+                    f"{k}={entry[k]}"
+                    for k in ("code", "number")
+                    if isinstance(entry, dict) and k in entry
+                ),
+                f"#{item + 1}",
+            )
+            out += f"[{ident}]"
+        else:
+            out += ("." if out else "") + str(item)
+        try:
+            node = node[item]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return out or "(top level)"
+
+
+def parse_config(text: str, source: Path | str) -> BranchConfig:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, "(syntax)", str(exc)) from None
+    try:
+        return BranchConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = _key_of(tuple(err["loc"]), data)
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, KeyedProblem):
+            key = ".".join(p for p in (key if err["loc"] else "", cause.key) if p)
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        more = exc.error_count() - 1
+        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise ConfigError(source, key, msg + suffix) from None
+
+
+def load_config(path: Path) -> BranchConfig:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(path, "(file)", "not found; run `tabour init` to create it") from None
+    except OSError as exc:
+        raise ConfigError(path, "(file)", exc.strerror or str(exc)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            path, "(file)", f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    return parse_config(text, path)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    home = tabour_home(env)
+    path = config_path(env)
+    config = load_config(path)
+    url = env.get("TABOUR_DATABASE_URL") or config.database.url or f"sqlite:///{home / 'tabour.db'}"
+    return Settings(home=home, config_path=path, database_url=url, config=config)

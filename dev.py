@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Bootstrap a private virtual environment and run Tabour from it.
+
+Only Python 3.11+ is needed: `python3 dev.py run` starts the demo branch,
+`python3 dev.py test` runs the tests. The environment lives in `.venv/` and is
+reinstalled when `pyproject.toml` changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".tabour-installed"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def _fingerprint() -> str:
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def ensure_venv() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py must explain itself on old Pythons
+        sys.exit(f"Tabour needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not PY.exists():
+        print("creating .venv ...", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    if STAMP.exists() and STAMP.read_text() == _fingerprint():
+        return
+    print("installing Tabour and its dependencies into .venv ...", file=sys.stderr)
+    pip = [str(PY), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "install", "-e", f"{ROOT}[dev]"], check=True)
+    STAMP.write_text(_fingerprint())
+
+
+def _run(argv: list[str]) -> int:
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return subprocess.call(argv, cwd=ROOT, env=env)
+
+
+def main(argv: list[str]) -> int:
+    cmd = argv[0] if argv else "help"
+    rest = argv[1:]
+    if cmd not in {"run", "test", "lint", "tabour", "bench"}:
+        print(__doc__)
+        print("usage: python3 dev.py run|test|lint|bench NAME|tabour ARGS...")
+        return 0 if cmd in {"help", "-h", "--help"} else 2
+    ensure_venv()
+    if cmd == "run":
+        return _run([str(PY), "-m", "branch", "demo", *rest])
+    if cmd == "tabour":
+        return _run([str(PY), "-m", "branch", *rest])
+    if cmd == "lint":
+        rc = _run([str(PY), "-m", "ruff", "check", "."])
+        rc |= _run([str(BIN / "lint-imports")])
+        return rc
+    if cmd == "bench":
+        return _run([str(PY), *(["bench/" + rest[0] + ".py"] if rest else []), *rest[1:]])
+    return _run([str(PY), "-m", "pytest", *rest])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
