@@ -67,4 +67,6 @@ def rtl(text: str, bidi: Literal["app", "terminal"] = "app") -> str:
     import arabic_reshaper
     from bidi import get_display
 
-    return "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))
+    return "\n".join(
+        get_display(arabic_reshaper.reshape(line), base_dir="R") for line in text.split("\n")
+    )

@@ -130,6 +130,7 @@ class Ticket(SQLModel, table=True):
         Index(
             "ix_ticket_waiting_service",
             "service_code",
+            "business_day",
             "rank_at",
             sqlite_where=text("status = 'waiting' AND assigned_counter IS NULL"),
             postgresql_where=text("status = 'waiting' AND assigned_counter IS NULL"),
@@ -137,6 +138,7 @@ class Ticket(SQLModel, table=True):
         Index(
             "ix_ticket_waiting_counter",
             "assigned_counter",
+            "business_day",
             "rank_at",
             sqlite_where=text("status = 'waiting' AND assigned_counter IS NOT NULL"),
             postgresql_where=text("status = 'waiting' AND assigned_counter IS NOT NULL"),

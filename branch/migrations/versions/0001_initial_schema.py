@@ -150,8 +150,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_ticket_counter_active', ['counter_number', 'status'], unique=False)
         batch_op.create_index('ix_ticket_day_status', ['business_day', 'status'], unique=False)
         batch_op.create_index('ix_ticket_service_finished', ['service_code', 'finished_at'], unique=False)
-        batch_op.create_index('ix_ticket_waiting_counter', ['assigned_counter', 'rank_at'], unique=False, sqlite_where=sa.text("status = 'waiting' AND assigned_counter IS NOT NULL"), postgresql_where=sa.text("status = 'waiting' AND assigned_counter IS NOT NULL"))
-        batch_op.create_index('ix_ticket_waiting_service', ['service_code', 'rank_at'], unique=False, sqlite_where=sa.text("status = 'waiting' AND assigned_counter IS NULL"), postgresql_where=sa.text("status = 'waiting' AND assigned_counter IS NULL"))
+        batch_op.create_index('ix_ticket_waiting_counter', ['assigned_counter', 'business_day', 'rank_at'], unique=False, sqlite_where=sa.text("status = 'waiting' AND assigned_counter IS NOT NULL"), postgresql_where=sa.text("status = 'waiting' AND assigned_counter IS NOT NULL"))
+        batch_op.create_index('ix_ticket_waiting_service', ['service_code', 'business_day', 'rank_at'], unique=False, sqlite_where=sa.text("status = 'waiting' AND assigned_counter IS NULL"), postgresql_where=sa.text("status = 'waiting' AND assigned_counter IS NULL"))
         batch_op.create_index('ux_ticket_day_code_origin', ['business_day', 'code'], unique=True, sqlite_where=sa.text('transferred_from IS NULL'), postgresql_where=sa.text('transferred_from IS NULL'))
 
     op.create_table('ticketevent',

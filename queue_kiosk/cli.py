@@ -1,0 +1,198 @@
+"""`tabour ticket|queue|counter|day`: the queue engine from the command line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from branch.cli import AppContext, emit, pass_ctx
+from branch.settings import PRIORITIES
+from branch.staff import OPERATOR, Actor, actor_for
+from queue_kiosk.engine import QueueEngine, TicketView
+
+json_opt = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+counter_opt = click.option("--counter", "counter", type=int, required=True, help="Counter number.")
+staff_opt = click.option("--staff", "staff", default=None, help="Act as this staff member.")
+
+
+def engine_of(app: AppContext) -> QueueEngine:
+    return QueueEngine(app.migrated_db(), app.settings.config, app.clock)
+
+
+def actor_of(app: AppContext, staff: str | None) -> Actor:
+    if staff is None:
+        return OPERATOR
+    with app.migrated_db().read() as s:
+        return actor_for(s, staff)
+
+
+def _ticket_line(o: dict[str, Any]) -> str:
+    parts = [f"{o['code']}", o["service"], o["status"]]
+    if o.get("counter"):
+        parts.append(f"counter {o['counter']}")
+    if o.get("priority") and o["priority"] != "normal":
+        parts.append(o["priority"])
+    if o.get("ahead") is not None:
+        parts.append(f"{o['ahead']} ahead")
+    if o.get("estimated_wait_s") is not None and o["status"] == "waiting":
+        parts.append(f"~{round(o['estimated_wait_s'] / 60)} min")
+    return "  ".join(parts)
+
+
+def _show(view: TicketView, as_json: bool) -> None:
+    emit(view.to_json(), as_json, _ticket_line)
+
+
+@click.group()
+def ticket() -> None:
+    """Issue and handle tickets."""
+
+
+@ticket.command("issue")
+@click.option("--service", required=True, help="Service code, e.g. CONTRIB.")
+@click.option("--priority", default="normal", type=click.Choice(PRIORITIES))
+@click.option("--lang", default="ar", type=click.Choice(["ar", "en"]))
+@json_opt
+@pass_ctx
+def ticket_issue(app: AppContext, service: str, priority: str, lang: str, as_json: bool) -> None:
+    """Issue a ticket (what the kiosk does)."""
+    _show(engine_of(app).issue(service, priority, lang), as_json)
+
+
+@ticket.command("call")
+@counter_opt
+@click.option("--code", default=None, help="Call this waiting ticket instead of the next one.")
+@staff_opt
+@json_opt
+@pass_ctx
+def ticket_call(
+    app: AppContext, counter: int, code: str | None, staff: str | None, as_json: bool
+) -> None:
+    """Call the next ticket for a counter (exit status 3 when nothing waits)."""
+    eng, actor = engine_of(app), actor_of(app, staff)
+    view = eng.call_ticket(counter, code, actor) if code else eng.call_next(counter, actor)
+    _show(view, as_json)
+
+
+def _counter_action(name: str, method: str, doc: str) -> None:
+    @ticket.command(name, help=doc)
+    @counter_opt
+    @staff_opt
+    @json_opt
+    @pass_ctx
+    def _cmd(app: AppContext, counter: int, staff: str | None, as_json: bool) -> None:
+        _show(getattr(engine_of(app), method)(counter, actor=actor_of(app, staff)), as_json)
+
+
+_counter_action("recall", "recall", "Call the counter's ticket again.")
+_counter_action("serve", "start_serving", "The customer has arrived: start serving.")
+_counter_action("no-show", "no_show", "The called customer did not come.")
+
+
+@ticket.command("finish")
+@counter_opt
+@click.option("--outcome", default=None, help="Outcome code, e.g. paid, info_given.")
+@staff_opt
+@json_opt
+@pass_ctx
+def ticket_finish(
+    app: AppContext, counter: int, outcome: str | None, staff: str | None, as_json: bool
+) -> None:
+    """Finish the counter's ticket."""
+    _show(engine_of(app).finish(counter, outcome, actor_of(app, staff)), as_json)
+
+
+@ticket.command("transfer")
+@counter_opt
+@click.option("--to-service", default=None, help="Send the ticket to this service's line.")
+@click.option("--to-counter", type=int, default=None, help="Send the ticket to this counter.")
+@staff_opt
+@json_opt
+@pass_ctx
+def ticket_transfer(
+    app: AppContext,
+    counter: int,
+    to_service: str | None,
+    to_counter: int | None,
+    staff: str | None,
+    as_json: bool,
+) -> None:
+    """Transfer the counter's ticket; it keeps its place (original issue time)."""
+    view = engine_of(app).transfer(counter, to_service, to_counter, actor_of(app, staff))
+    _show(view, as_json)
+
+
+@ticket.command("cancel")
+@click.argument("code")
+@staff_opt
+@json_opt
+@pass_ctx
+def ticket_cancel(app: AppContext, code: str, staff: str | None, as_json: bool) -> None:
+    """Cancel a waiting ticket (supervisor)."""
+    _show(engine_of(app).cancel(code, actor_of(app, staff)), as_json)
+
+
+@click.command("queue")
+@json_opt
+@pass_ctx
+def queue(app: AppContext, as_json: bool) -> None:
+    """Per service: waiting, longest wait, estimated wait; per counter: status and ticket."""
+    from queue_kiosk.overview import build
+    from queue_kiosk.views import overview_text
+
+    db = app.migrated_db()
+    with db.read() as s:
+        ov = build(s, app.settings.config, app.clock())
+    if as_json:
+        emit(ov.to_json(), True, str)
+    else:
+        click.echo(overview_text(ov, app.settings.config.ui.default_lang))
+
+
+@click.group()
+def counter() -> None:
+    """Open, pause, resume or close a counter."""
+
+
+def _counter_status(name: str, method: str, doc: str) -> None:
+    @counter.command(name, help=doc)
+    @counter_opt
+    @staff_opt
+    @json_opt
+    @pass_ctx
+    def _cmd(app: AppContext, counter: int, staff: str | None, as_json: bool) -> None:
+        c = getattr(engine_of(app), method)(counter, actor=actor_of(app, staff))
+        emit(
+            {"counter": c.number, "status": c.status, "staff": c.staff_username},
+            as_json,
+            lambda o: f"counter {o['counter']} {o['status']}",
+        )
+
+
+_counter_status("open", "open_counter", "Open a counter.")
+_counter_status("pause", "pause", "Pause a counter (no calls until resumed).")
+_counter_status("resume", "resume", "Resume a paused counter.")
+_counter_status("close", "close_counter", "Close a counter.")
+
+
+@click.group()
+def day() -> None:
+    """The business day."""
+
+
+@day.command("close")
+@staff_opt
+@json_opt
+@pass_ctx
+def day_close(app: AppContext, staff: str | None, as_json: bool) -> None:
+    """Close the business day: waiting tickets expire, idle counters close (manager)."""
+    out = engine_of(app).close_day(actor_of(app, staff))
+    emit(
+        out,
+        as_json,
+        lambda o: (
+            f"day closed: {o['business_day_expired']} waiting tickets "
+            f"expired, {o['counters_closed']} counters closed"
+        ),
+    )

@@ -1,0 +1,568 @@
+"""The queue engine: every change to tickets and counters goes through here.
+
+Plain Python over the branch database, used alike by the CLI, the kiosk, the counter TUI and
+the tests. Each operation is one write transaction (SQLite `BEGIN IMMEDIATE`; PostgreSQL row
+locks with `FOR UPDATE [SKIP LOCKED]`), writes a `TicketEvent` for every state change, and
+raises a `DomainError` with a clear message for anything the rules forbid. Roles are checked
+here, not only in a UI.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, Integer, String, bindparam, text
+from sqlalchemy.sql.elements import TextClause
+from sqlmodel import Session, col, select
+
+from branch import audit
+from branch.clock import Clock, business_day, utc_now
+from branch.db import Database
+from branch.errors import DomainError, NotFound, NothingWaiting
+from branch.models import (
+    ACTIVE_STATUSES,
+    Counter,
+    CounterStatus,
+    Role,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    UTCDateTime,
+)
+from branch.settings import PRIORITIES, BranchConfig
+from branch.staff import KIOSK, OPERATOR, Actor
+from queue_kiosk import estimate
+from queue_kiosk.policy import Candidate, choose, rank_at
+
+OUTCOME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
+LANGS = ("ar", "en")
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """A ticket as callers see it (no ORM session attached)."""
+
+    id: int
+    code: str
+    service: str
+    priority: str
+    status: str
+    issued_at: datetime
+    business_day: date
+    number: int
+    lang: str
+    counter: int | None = None
+    assigned_counter: int | None = None
+    called_at: datetime | None = None
+    served_at: datetime | None = None
+    finished_at: datetime | None = None
+    recalls: int = 0
+    outcome: str | None = None
+    ahead: int | None = None
+    estimated_wait_s: int | None = None
+    transferred_from: int | None = None
+
+    @classmethod
+    def of(cls, t: Ticket, **extra: Any) -> TicketView:
+        assert t.id is not None
+        return cls(
+            id=t.id, code=t.code, service=t.service_code, priority=t.priority, status=t.status,
+            issued_at=t.issued_at, business_day=t.business_day, number=t.number, lang=t.lang,
+            counter=t.counter_number, assigned_counter=t.assigned_counter, called_at=t.called_at,
+            served_at=t.served_at, finished_at=t.finished_at, recalls=t.recalls,
+            outcome=t.outcome, estimated_wait_s=t.estimated_wait_s,
+            transferred_from=t.transferred_from, **extra,
+        )  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id, "code": self.code, "service": self.service, "priority": self.priority,
+            "status": self.status, "issued_at": self.issued_at.isoformat(),
+            "business_day": self.business_day.isoformat(), "counter": self.counter,
+            "ahead": self.ahead, "estimated_wait_s": self.estimated_wait_s,
+        }  # fmt: skip
+        for key in ("called_at", "served_at", "finished_at"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value.isoformat()
+        if self.assigned_counter is not None:
+            out["assigned_counter"] = self.assigned_counter
+        if self.recalls:
+            out["recalls"] = self.recalls
+        if self.outcome:
+            out["outcome"] = self.outcome
+        return out
+
+
+def _event(
+    session: Session,
+    ticket: Ticket,
+    kind: str,
+    at: datetime,
+    counter: int | None,
+    actor: Actor,
+    **data: Any,
+) -> None:
+    assert ticket.id is not None
+    session.add(TicketEvent(
+        ticket_id=ticket.id, kind=kind, at=at, counter_number=counter,
+        staff_username=actor.username, data=json.dumps(data, default=str) if data else None,
+    ))  # fmt: skip
+
+
+class QueueEngine:
+    """Issue, call, recall, serve, finish, no-show, transfer, pause, cancel, close the day."""
+
+    def __init__(self, db: Database, config: BranchConfig, clock: Clock = utc_now) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self.policy = config.queue
+        self.tz = config.branch.tz
+        self._services = {s.code: s for s in config.services}
+
+    # -- helpers ------------------------------------------------------------------------
+    def today(self, now: datetime | None = None) -> date:
+        return business_day(now or self.clock(), self.tz)
+
+    def _service_code(self, code: str) -> str:
+        cfg = self._services.get(code.upper())
+        if cfg is None or not cfg.active:
+            known = ", ".join(s.code for s in self.config.services if s.active)
+            raise NotFound(f"unknown service {code!r}; this branch offers {known}")
+        return cfg.code
+
+    def _counter(self, session: Session, number: int, lock: bool = False) -> Counter:
+        stmt = select(Counter).where(Counter.number == number)
+        if lock and self.db.is_postgres:
+            stmt = stmt.with_for_update()
+        counter = session.exec(stmt).first()
+        if counter is None or not counter.active:
+            known = ", ".join(str(c.number) for c in self.config.counters)
+            raise NotFound(f"unknown counter {number}; this branch has counters {known}")
+        return counter
+
+    def _active_ticket(self, session: Session, counter: int, lock: bool = True) -> Ticket | None:
+        stmt = select(Ticket).where(
+            Ticket.counter_number == counter, col(Ticket.status).in_(ACTIVE_STATUSES)
+        )
+        if lock and self.db.is_postgres:
+            stmt = stmt.with_for_update()
+        return session.exec(stmt.order_by(col(Ticket.id).desc())).first()
+
+    def _require_active(self, session: Session, counter: int, action: str) -> Ticket:
+        ticket = self._active_ticket(session, counter)
+        if ticket is None:
+            raise DomainError(f"counter {counter} has no called ticket to {action}")
+        return ticket
+
+    @staticmethod
+    def _check_priority(priority: str) -> None:
+        if priority not in PRIORITIES:
+            raise DomainError(
+                f"unknown priority {priority!r}; choose one of {', '.join(PRIORITIES)}"
+            )
+
+    # -- issue --------------------------------------------------------------------------
+    def issue(
+        self, service: str, priority: str = "normal", lang: str = "ar", actor: Actor = KIOSK
+    ) -> TicketView:
+        """A new ticket: next gap-free number of the service for the business day."""
+        code_s = self._service_code(service)
+        self._check_priority(priority)
+        if lang not in LANGS:
+            raise DomainError(f"unknown language {lang!r}; choose ar or en")
+        cfg = self._services[code_s]
+        with self.db.write() as s:
+            now = self.clock()
+            day = self.today(now)
+            number = self._next_number(s, day, code_s)
+            if number > 999:
+                raise DomainError(f"service {code_s} has issued 999 tickets today; no more numbers")
+            ticket = Ticket(
+                business_day=day, service_code=code_s, number=number,
+                code=f"{cfg.prefix}{number:03d}", priority=priority, status=TicketStatus.waiting,
+                issued_at=now, rank_at=rank_at(now, priority, self.policy), lang=lang,
+            )  # fmt: skip
+            s.add(ticket)
+            s.flush()
+            ahead, wait_s = estimate.for_ticket(s, self.config, ticket, now)
+            ticket.estimated_wait_s = wait_s
+            _event(
+                s,
+                ticket,
+                "issued",
+                now,
+                None,
+                actor,
+                priority=priority,
+                ahead=ahead,
+                estimated_wait_s=wait_s,
+            )
+            return TicketView.of(ticket, ahead=ahead)
+
+    def _next_number(self, s: Session, day: date, service: str) -> int:
+        row = s.execute(
+            text(
+                "INSERT INTO daycounter (business_day, service_code, last_number) "
+                "VALUES (:d, :s, 1) ON CONFLICT (business_day, service_code) "
+                "DO UPDATE SET last_number = daycounter.last_number + 1 RETURNING last_number"
+            ),
+            {"d": day, "s": service},
+        ).one()
+        return int(row[0])
+
+    # -- calling ------------------------------------------------------------------------
+    def _candidates(self, s: Session, counter: Counter, day: date) -> list[Candidate]:
+        by_service, by_counter = _HEAD_PG if self.db.is_postgres else _HEAD_SQLITE
+        out: list[Candidate] = []
+        for service in counter.service_list:
+            row = s.execute(by_service, {"s": service, "d": day}).first()
+            if row is not None:
+                out.append(Candidate(row.id, row.rank_at, service))
+        row = s.execute(by_counter, {"c": counter.number, "d": day}).first()
+        if row is not None:
+            out.append(Candidate(row.id, row.rank_at, row.service_code, assigned=True))
+        return out
+
+    def _ready_to_call(self, s: Session, counter_no: int, actor: Actor) -> Counter:
+        actor.require(Role.clerk, "call tickets")
+        counter = self._counter(s, counter_no, lock=True)
+        if counter.status == CounterStatus.paused:
+            raise DomainError(f"counter {counter_no} is paused; resume it before calling")
+        busy = self._active_ticket(s, counter_no)
+        if busy is not None:
+            raise DomainError(
+                f"counter {counter_no} still has {busy.code} ({busy.status}); "
+                "finish it, mark it no-show or transfer it first"
+            )
+        return counter
+
+    def _mark_called(
+        self, s: Session, counter: Counter, ticket: Ticket, actor: Actor, now: datetime, how: str
+    ) -> TicketView:
+        if counter.status != CounterStatus.open:
+            counter.status = CounterStatus.open
+        if actor.username:
+            counter.staff_username = actor.username
+        s.add(counter)
+        ticket.status = TicketStatus.called
+        ticket.counter_number = counter.number
+        ticket.staff_username = actor.username or counter.staff_username
+        ticket.called_at = now
+        s.add(ticket)
+        _event(s, ticket, "called", now, counter.number, actor, how=how)
+        s.flush()
+        return TicketView.of(ticket)
+
+    def call_next(self, counter: int, actor: Actor = OPERATOR) -> TicketView:
+        """Call the highest-scoring waiting ticket among the counter's services."""
+        with self.db.write() as s:
+            c = self._ready_to_call(s, counter, actor)
+            now = self.clock()
+            best = choose(self._candidates(s, c, self.today(now)), c.primary_service, self.policy)
+            if best is None:
+                raise NothingWaiting(f"nothing is waiting for counter {counter}")
+            ticket = s.get(Ticket, best.ticket_id, with_for_update=self.db.is_postgres)
+            assert ticket is not None and ticket.status == TicketStatus.waiting
+            return self._mark_called(s, c, ticket, actor, now, "next")
+
+    def call_ticket(self, counter: int, code: str, actor: Actor = OPERATOR) -> TicketView:
+        """Call one waiting ticket by its code (out of turn, e.g. an appointment)."""
+        with self.db.write() as s:
+            c = self._ready_to_call(s, counter, actor)
+            now = self.clock()
+            ticket = self._find(s, code, now, lock=True)
+            if ticket.status != TicketStatus.waiting:
+                where = f" at counter {ticket.counter_number}" if ticket.counter_number else ""
+                raise DomainError(f"{ticket.code} is not waiting: it is {ticket.status}{where}")
+            if ticket.assigned_counter not in (None, counter):
+                raise DomainError(f"{ticket.code} was sent to counter {ticket.assigned_counter}")
+            if ticket.assigned_counter is None and ticket.service_code not in c.service_list:
+                raise DomainError(
+                    f"counter {counter} does not serve {ticket.service_code}; transfer the ticket"
+                )
+            return self._mark_called(s, c, ticket, actor, now, "by_code")
+
+    def _find(self, s: Session, code: str, now: datetime, lock: bool = False) -> Ticket:
+        stmt = (
+            select(Ticket)
+            .where(Ticket.code == code.upper(), Ticket.business_day == self.today(now))
+            .order_by(col(Ticket.id).desc())
+        )
+        if lock and self.db.is_postgres:
+            stmt = stmt.with_for_update()
+        ticket = s.exec(stmt).first()
+        if ticket is None:
+            raise NotFound(f"no ticket {code.upper()} today")
+        return ticket
+
+    def recall(self, counter: int, actor: Actor = OPERATOR) -> TicketView:
+        actor.require(Role.clerk, "recall tickets")
+        with self.db.write() as s:
+            self._counter(s, counter)
+            t = self._require_active(s, counter, "recall")
+            if t.status != TicketStatus.called:
+                raise DomainError(f"{t.code} is already being served at counter {counter}")
+            if t.recalls >= self.policy.max_recalls:
+                raise DomainError(
+                    f"{t.code} was recalled {t.recalls} times already; mark it no-show"
+                )
+            now = self.clock()
+            t.recalls += 1
+            s.add(t)
+            _event(s, t, "recalled", now, counter, actor, recalls=t.recalls)
+            s.flush()
+            return TicketView.of(t)
+
+    def start_serving(self, counter: int, actor: Actor = OPERATOR) -> TicketView:
+        actor.require(Role.clerk, "serve tickets")
+        with self.db.write() as s:
+            self._counter(s, counter)
+            t = self._require_active(s, counter, "serve")
+            if t.status != TicketStatus.called:
+                raise DomainError(f"{t.code} is already being served at counter {counter}")
+            now = self.clock()
+            t.status, t.served_at = TicketStatus.serving, now
+            s.add(t)
+            _event(s, t, "serving", now, counter, actor)
+            s.flush()
+            return TicketView.of(t)
+
+    def finish(
+        self, counter: int, outcome: str | None = None, actor: Actor = OPERATOR
+    ) -> TicketView:
+        actor.require(Role.clerk, "finish tickets")
+        if outcome is not None and not OUTCOME.match(outcome):
+            raise DomainError(
+                f"invalid outcome code {outcome!r}: 1-32 lower-case letters, digits, '.', '_', '-'"
+            )
+        with self.db.write() as s:
+            self._counter(s, counter)
+            t = self._require_active(s, counter, "finish")
+            now = self.clock()
+            if t.served_at is None:
+                t.served_at = now
+                _event(s, t, "serving", now, counter, actor, implicit=True)
+            t.status, t.finished_at, t.outcome = TicketStatus.done, now, outcome or "served"
+            s.add(t)
+            _event(s, t, "finished", now, counter, actor, outcome=t.outcome)
+            s.flush()
+            return TicketView.of(t)
+
+    def no_show(self, counter: int, actor: Actor = OPERATOR) -> TicketView:
+        actor.require(Role.clerk, "mark no-shows")
+        with self.db.write() as s:
+            self._counter(s, counter)
+            t = self._require_active(s, counter, "mark no-show")
+            if t.status != TicketStatus.called:
+                raise DomainError(f"{t.code} is being served; finish it instead")
+            now = self.clock()
+            t.status, t.finished_at, t.outcome = TicketStatus.no_show, now, "no_show"
+            s.add(t)
+            _event(s, t, "no_show", now, counter, actor, recalls=t.recalls)
+            s.flush()
+            return TicketView.of(t)
+
+    def transfer(
+        self,
+        counter: int,
+        to_service: str | None = None,
+        to_counter: int | None = None,
+        actor: Actor = OPERATOR,
+    ) -> TicketView:
+        """Send the counter's ticket to another service's line or to one counter.
+
+        The old row ends `transferred`; a new waiting row keeps the code, the priority and the
+        original issue time, so the customer keeps their place.
+        """
+        actor.require(Role.clerk, "transfer tickets")
+        if (to_service is None) == (to_counter is None):
+            raise DomainError("transfer to a service or to a counter (exactly one)")
+        if to_service is not None:
+            to_service = self._service_code(to_service)
+        with self.db.write() as s:
+            self._counter(s, counter)
+            if to_counter is not None:
+                if to_counter == counter:
+                    raise DomainError(f"the ticket is already at counter {counter}")
+                self._counter(s, to_counter)
+            t = self._require_active(s, counter, "transfer")
+            now = self.clock()
+            new = Ticket(
+                business_day=t.business_day, service_code=to_service or t.service_code,
+                number=t.number, code=t.code, priority=t.priority, status=TicketStatus.waiting,
+                issued_at=t.issued_at, rank_at=rank_at(t.issued_at, t.priority, self.policy),
+                assigned_counter=to_counter, transferred_from=t.id, lang=t.lang,
+                print_state=t.print_state,
+            )  # fmt: skip
+            t.status, t.finished_at, t.outcome = TicketStatus.transferred, now, "transferred"
+            if t.served_at is None:
+                t.served_at = now
+            s.add(t)
+            s.add(new)
+            s.flush()
+            target = {"to_service": to_service} if to_service else {"to_counter": to_counter}
+            _event(s, t, "transferred", now, counter, actor, new_ticket=new.id, **target)
+            _event(s, new, "requeued", now, counter, actor, from_ticket=t.id, **target)
+            ahead, wait_s = estimate.for_ticket(s, self.config, new, now)
+            new.estimated_wait_s = wait_s
+            s.flush()
+            return TicketView.of(new, ahead=ahead)
+
+    def cancel(self, code: str, actor: Actor = OPERATOR, reason: str | None = None) -> TicketView:
+        actor.require(Role.supervisor, "cancel tickets")
+        with self.db.write() as s:
+            now = self.clock()
+            t = self._find(s, code, now, lock=True)
+            if t.status != TicketStatus.waiting:
+                raise DomainError(f"{t.code} is {t.status}; only waiting tickets can be cancelled")
+            t.status, t.finished_at, t.outcome = TicketStatus.cancelled, now, "cancelled"
+            s.add(t)
+            _event(s, t, "cancelled", now, None, actor, reason=reason)
+            s.flush()
+            return TicketView.of(t)
+
+    # -- counters -----------------------------------------------------------------------
+    def _set_counter_status(
+        self,
+        counter: int,
+        to: CounterStatus,
+        allowed_from: tuple[str, ...],
+        actor: Actor,
+        verb: str,
+    ) -> Counter:
+        actor.require(Role.clerk, f"{verb} counters")
+        with self.db.write() as s:
+            c = self._counter(s, counter, lock=True)
+            if c.status not in allowed_from:
+                raise DomainError(f"counter {counter} is {c.status}; cannot {verb} it")
+            if to == CounterStatus.closed and self._active_ticket(s, counter) is not None:
+                raise DomainError(f"counter {counter} still has a ticket; finish it first")
+            now = self.clock()
+            c.status = to
+            if actor.username and to != CounterStatus.closed:
+                c.staff_username = actor.username
+            if to == CounterStatus.closed:
+                c.staff_username = None
+            s.add(c)
+            audit.append(
+                s,
+                at=now,
+                staff=actor.username,
+                action=f"counter.{verb}",
+                subject_ref=f"counter:{counter}",
+                where=f"counter:{counter}",
+            )
+            s.flush()
+            return c
+
+    def open_counter(self, counter: int, actor: Actor = OPERATOR) -> Counter:
+        return self._set_counter_status(counter, CounterStatus.open, ("closed",), actor, "open")
+
+    def close_counter(self, counter: int, actor: Actor = OPERATOR) -> Counter:
+        return self._set_counter_status(
+            counter, CounterStatus.closed, ("open", "paused"), actor, "close"
+        )
+
+    def pause(self, counter: int, actor: Actor = OPERATOR) -> Counter:
+        return self._set_counter_status(counter, CounterStatus.paused, ("open",), actor, "pause")
+
+    def resume(self, counter: int, actor: Actor = OPERATOR) -> Counter:
+        return self._set_counter_status(counter, CounterStatus.open, ("paused",), actor, "resume")
+
+    # -- the business day ---------------------------------------------------------------
+    def close_day(self, actor: Actor = OPERATOR) -> dict[str, int]:
+        """Expire every ticket still waiting (today's and any left from earlier days) and close
+        the counters. Tickets being served are left to finish."""
+        actor.require(Role.manager, "close the business day")
+        with self.db.write() as s:
+            now = self.clock()
+            day = self.today(now)
+            waiting = list(s.exec(select(Ticket).where(
+                Ticket.status == TicketStatus.waiting, col(Ticket.business_day) <= day
+            ).with_for_update() if self.db.is_postgres else select(Ticket).where(
+                Ticket.status == TicketStatus.waiting, col(Ticket.business_day) <= day
+            )))  # fmt: skip
+            for t in waiting:
+                t.status, t.finished_at, t.outcome = TicketStatus.expired, now, "expired"
+                s.add(t)
+                _event(s, t, "expired", now, None, actor)
+            closed = 0
+            for c in s.exec(select(Counter).where(Counter.status != CounterStatus.closed)):
+                if self._active_ticket(s, c.number, lock=False) is None:
+                    c.status, c.staff_username = CounterStatus.closed, None
+                    s.add(c)
+                    closed += 1
+            audit.append(
+                s,
+                at=now,
+                staff=actor.username,
+                action="day.close",
+                subject_ref=f"day:{day.isoformat()}",
+                outcome=f"expired:{len(waiting)}",
+            )
+            s.flush()
+            return {"business_day_expired": len(waiting), "counters_closed": closed}
+
+    # -- reads --------------------------------------------------------------------------
+    def ticket(self, ticket_id: int) -> TicketView:
+        with self.db.read() as s:
+            t = s.get(Ticket, ticket_id)
+            if t is None:
+                raise NotFound(f"no ticket with id {ticket_id}")
+            return TicketView.of(t)
+
+    def current(self, counter: int) -> TicketView | None:
+        with self.db.read() as s:
+            self._counter(s, counter)
+            t = self._active_ticket(s, counter, lock=False)
+            return TicketView.of(t) if t else None
+
+    def set_print_state(self, ticket_id: int, state: str) -> None:
+        """Record a print job's outcome (pending|printed|failed) on the ticket."""
+        if state not in ("pending", "printed", "failed"):
+            raise DomainError(f"unknown print state {state!r}")
+        with self.db.write() as s:
+            t = s.get(Ticket, ticket_id)
+            if t is None:
+                raise NotFound(f"no ticket with id {ticket_id}")
+            t.print_state = state
+            s.add(t)
+            _event(s, t, f"print_{state}", self.clock(), None, KIOSK)
+
+
+def _head_queries(lock: str) -> tuple[TextClause, TextClause]:
+    """The head of one waiting line. Literal status/NULL tests let SQLite and PostgreSQL use
+    the partial indexes `ix_ticket_waiting_service` / `ix_ticket_waiting_counter`."""
+    cols = {"id": Integer(), "rank_at": UTCDateTime(), "service_code": String()}
+    by_service = (
+        text(
+            "SELECT id, rank_at, service_code FROM ticket WHERE status = 'waiting' "
+            "AND assigned_counter IS NULL AND service_code = :s AND business_day = :d "
+            f"ORDER BY rank_at, id LIMIT 1{lock}"
+        )
+        .bindparams(bindparam("d", type_=Date()))
+        .columns(**cols)
+    )
+    by_counter = (
+        text(
+            "SELECT id, rank_at, service_code FROM ticket WHERE status = 'waiting' "
+            "AND assigned_counter = :c AND business_day = :d "
+            f"ORDER BY rank_at, id LIMIT 1{lock}"
+        )
+        .bindparams(bindparam("d", type_=Date()))
+        .columns(**cols)
+    )
+    return by_service, by_counter
+
+
+_HEAD_SQLITE = _head_queries("")
+_HEAD_PG = _head_queries(" FOR UPDATE SKIP LOCKED")
+
+
+__all__ = ["QueueEngine", "TicketView"]
