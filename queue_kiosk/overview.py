@@ -66,8 +66,8 @@ _WAITING = text(
     "WHERE status = 'waiting' AND business_day = :d GROUP BY service_code"
 ).bindparams(bindparam("d", type_=Date()))
 _TODAY = text(
-    "SELECT count(*), sum(CASE WHEN status = 'done' THEN 1 ELSE 0 END) FROM ticket "
-    "WHERE business_day = :d AND transferred_from IS NULL"
+    "SELECT sum(CASE WHEN transferred_from IS NULL THEN 1 ELSE 0 END), "
+    "sum(CASE WHEN status = 'done' THEN 1 ELSE 0 END) FROM ticket WHERE business_day = :d"
 ).bindparams(bindparam("d", type_=Date()))
 
 
