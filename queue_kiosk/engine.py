@@ -177,6 +177,14 @@ class QueueEngine:
         if lang not in LANGS:
             raise DomainError(f"unknown language {lang!r}; choose ar or en")
         cfg = self._services[code_s]
+        # The estimate reads history and the line from a snapshot, outside the write lock.
+        before = self.clock()
+        with self.db.read() as r:
+            ahead = estimate.ahead_of_rank(
+                r, code_s, None, self.today(before), rank_at(before, priority, self.policy)
+            )
+            mean_s = estimate.mean_service_s(r, self.config, code_s, before)
+            wait_s = estimate.wait_s(ahead, mean_s, estimate.open_counters_for(r, code_s))
         with self.db.write() as s:
             now = self.clock()
             day = self.today(now)
@@ -187,22 +195,12 @@ class QueueEngine:
                 business_day=day, service_code=code_s, number=number,
                 code=f"{cfg.prefix}{number:03d}", priority=priority, status=TicketStatus.waiting,
                 issued_at=now, rank_at=rank_at(now, priority, self.policy), lang=lang,
+                estimated_wait_s=wait_s,
             )  # fmt: skip
             s.add(ticket)
             s.flush()
-            ahead, wait_s = estimate.for_ticket(s, self.config, ticket, now)
-            ticket.estimated_wait_s = wait_s
-            _event(
-                s,
-                ticket,
-                "issued",
-                now,
-                None,
-                actor,
-                priority=priority,
-                ahead=ahead,
-                estimated_wait_s=wait_s,
-            )
+            _event(s, ticket, "issued", now, None, actor, priority=priority, ahead=ahead,
+                   estimated_wait_s=wait_s)  # fmt: skip
             return TicketView.of(ticket, ahead=ahead)
 
     def _next_number(self, s: Session, day: date, service: str) -> int:
@@ -260,16 +258,40 @@ class QueueEngine:
         return TicketView.of(ticket)
 
     def call_next(self, counter: int, actor: Actor = OPERATOR) -> TicketView:
-        """Call the highest-scoring waiting ticket among the counter's services."""
-        with self.db.write() as s:
-            c = self._ready_to_call(s, counter, actor)
-            now = self.clock()
-            best = choose(self._candidates(s, c, self.today(now)), c.primary_service, self.policy)
+        """Call the highest-scoring waiting ticket among the counter's services.
+
+        PostgreSQL: one transaction; the head of each line is locked with SKIP LOCKED, so two
+        counters never wait on, or take, the same ticket. SQLite has a single writer: the
+        lines are read from a WAL snapshot first, outside the write lock, and the chosen
+        ticket is then taken under `BEGIN IMMEDIATE` only if it is still waiting (else the
+        choice is made again). The write lock is held for a few statements, not for the
+        search, which keeps call-next fast with many counters.
+        """
+        actor.require(Role.clerk, "call tickets")
+        if self.db.is_postgres:
+            with self.db.write() as s:
+                c = self._ready_to_call(s, counter, actor)
+                now = self.clock()
+                best = choose(
+                    self._candidates(s, c, self.today(now)), c.primary_service, self.policy
+                )
+                if best is None:
+                    raise NothingWaiting(f"nothing is waiting for counter {counter}")
+                ticket = s.get(Ticket, best.ticket_id, with_for_update=True)
+                assert ticket is not None and ticket.status == TicketStatus.waiting
+                return self._mark_called(s, c, ticket, actor, now, "next")
+        while True:
+            with self.db.read() as r:
+                c = self._ready_to_call(r, counter, actor)
+                best = choose(self._candidates(r, c, self.today()), c.primary_service, self.policy)
             if best is None:
                 raise NothingWaiting(f"nothing is waiting for counter {counter}")
-            ticket = s.get(Ticket, best.ticket_id, with_for_update=self.db.is_postgres)
-            assert ticket is not None and ticket.status == TicketStatus.waiting
-            return self._mark_called(s, c, ticket, actor, now, "next")
+            with self.db.write() as s:
+                c = self._ready_to_call(s, counter, actor)
+                ticket = s.get(Ticket, best.ticket_id)
+                if ticket is not None and ticket.status == TicketStatus.waiting:
+                    return self._mark_called(s, c, ticket, actor, self.clock(), "next")
+            # another counter took it between the snapshot and the lock: choose again
 
     def call_ticket(self, counter: int, code: str, actor: Actor = OPERATOR) -> TicketView:
         """Call one waiting ticket by its code (out of turn, e.g. an appointment)."""

@@ -8,7 +8,7 @@ published service standard. Its accuracy is measured in `bench/`, not assumed.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from statistics import fmean
 
 from sqlalchemy import Date, bindparam, text
@@ -23,22 +23,42 @@ MIN_HOUR_SAMPLES = 5
 SCAN_LIMIT = 400
 
 
-def ahead_of(session: Session, ticket: Ticket) -> int:
-    """Waiting tickets of the same line that the policy would call before this one."""
-    if ticket.assigned_counter is not None:
-        where = "assigned_counter = :line"
-        line: object = ticket.assigned_counter
+def ahead_of_rank(
+    session: Session,
+    service: str,
+    assigned_counter: int | None,
+    day: date,
+    rank: datetime,
+    ticket_id: int | None = None,
+) -> int:
+    """Waiting tickets of one line that the policy would call before a ticket of this rank
+    (ties go to the lower id; with no id yet, every tie counts as ahead)."""
+    if assigned_counter is not None:
+        where, line = "assigned_counter = :line", assigned_counter
     else:
-        where = "assigned_counter IS NULL AND service_code = :line"
-        line = ticket.service_code
+        where, line = "assigned_counter IS NULL AND service_code = :line", service
     stmt = text(
         f"SELECT count(*) FROM ticket WHERE status = 'waiting' AND {where} "
         "AND business_day = :d AND (rank_at < :r OR (rank_at = :r AND id < :id))"
     ).bindparams(bindparam("d", type_=Date()), bindparam("r", type_=UTCDateTime()))
-    row = session.execute(
-        stmt, {"line": line, "d": ticket.business_day, "r": ticket.rank_at, "id": ticket.id}
-    ).one()
-    return int(row[0])
+    params = {
+        "line": line,
+        "d": day,
+        "r": rank,
+        "id": ticket_id if ticket_id is not None else 2**62,
+    }
+    return int(session.execute(stmt, params).scalar_one())
+
+
+def ahead_of(session: Session, ticket: Ticket) -> int:
+    return ahead_of_rank(
+        session,
+        ticket.service_code,
+        ticket.assigned_counter,
+        ticket.business_day,
+        ticket.rank_at,
+        ticket.id,
+    )
 
 
 def mean_service_s(session: Session, config: BranchConfig, service: str, now: datetime) -> float:

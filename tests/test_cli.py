@@ -15,12 +15,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def tabour(home: Path, *args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+def tabour(
+    home: Path, *args: str, stdin: str | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "TABOUR_HOME": str(home), "PYTHONPATH": str(ROOT), **(env or {})}
     full_env.pop("TABOUR_CONFIG", None)
     full_env.pop("TABOUR_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "branch", *args], input=stdin, capture_output=True,
-                          text=True, env=full_env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "branch", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=60,
+    )
 
 
 def ok_json(proc: subprocess.CompletedProcess) -> dict:
@@ -46,19 +54,45 @@ def home(tmp_path: Path) -> Path:
 
 
 def test_queue_day_through_the_cli(home: Path) -> None:
-    t = ok_json(tabour(home, "ticket", "issue", "--service", "CONTRIB", "--priority", "elderly",
-                       "--lang", "en", "--json"))
-    assert set(t) >= {"id", "code", "service", "priority", "status", "issued_at", "ahead",
-                      "estimated_wait_s"}
+    t = ok_json(
+        tabour(
+            home,
+            "ticket",
+            "issue",
+            "--service",
+            "CONTRIB",
+            "--priority",
+            "elderly",
+            "--lang",
+            "en",
+            "--json",
+        )
+    )
+    assert set(t) >= {
+        "id",
+        "code",
+        "service",
+        "priority",
+        "status",
+        "issued_at",
+        "ahead",
+        "estimated_wait_s",
+    }
     assert (t["code"], t["status"], t["priority"]) == ("A001", "waiting", "elderly")
     called = ok_json(tabour(home, "ticket", "call", "--counter", "1", "--staff", "sara", "--json"))
     assert (called["status"], called["counter"], called["id"]) == ("called", 1, t["id"])
     assert ok_json(tabour(home, "ticket", "recall", "--counter", "1", "--json"))["recalls"] == 1
-    assert ok_json(tabour(home, "ticket", "serve", "--counter", "1", "--json"))["status"] == "serving"
-    moved = ok_json(tabour(home, "ticket", "transfer", "--counter", "1", "--to-service", "RETIRE", "--json"))
+    assert (
+        ok_json(tabour(home, "ticket", "serve", "--counter", "1", "--json"))["status"] == "serving"
+    )
+    moved = ok_json(
+        tabour(home, "ticket", "transfer", "--counter", "1", "--to-service", "RETIRE", "--json")
+    )
     assert (moved["service"], moved["code"]) == ("RETIRE", "A001")
     ok_json(tabour(home, "ticket", "call", "--counter", "4", "--json"))
-    done = ok_json(tabour(home, "ticket", "finish", "--counter", "4", "--outcome", "info_given", "--json"))
+    done = ok_json(
+        tabour(home, "ticket", "finish", "--counter", "4", "--outcome", "info_given", "--json")
+    )
     assert done["outcome"] == "info_given"
     q = ok_json(tabour(home, "queue", "--json"))
     assert {s["code"] for s in q["services"]} >= {"CONTRIB", "NAF"}
@@ -71,24 +105,36 @@ def test_queue_day_through_the_cli(home: Path) -> None:
     one_line_error(tabour(home, "ticket", "call", "--counter", "1"), 1, "counter 1 is paused")
     ok_json(tabour(home, "counter", "resume", "--counter", "1", "--json"))
     ok_json(tabour(home, "ticket", "issue", "--service", "NAF", "--json"))
-    one_line_error(tabour(home, "day", "close", "--staff", "sara"), 4, "may not close the business day")
+    one_line_error(
+        tabour(home, "day", "close", "--staff", "sara"), 4, "may not close the business day"
+    )
     closed = ok_json(tabour(home, "day", "close", "--staff", "huda", "--json"))
     assert closed["business_day_expired"] == 1
 
 
 def test_nothing_waiting_is_exit_3(home: Path) -> None:
-    one_line_error(tabour(home, "ticket", "call", "--counter", "2"), 3, "nothing is waiting for counter 2")
+    one_line_error(
+        tabour(home, "ticket", "call", "--counter", "2"), 3, "nothing is waiting for counter 2"
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "code", "needle"),
     [
         (("ticket", "issue", "--service", "PIZZA"), 1, "unknown service 'PIZZA'"),
-        (("ticket", "issue", "--service", "CONTRIB", "--priority", "vip"), 2, "'vip' is not one of"),
+        (
+            ("ticket", "issue", "--service", "CONTRIB", "--priority", "vip"),
+            2,
+            "'vip' is not one of",
+        ),
         (("ticket", "call", "--counter", "99"), 1, "unknown counter 99"),
         (("ticket", "call", "--counter", "x"), 2, "'x' is not a valid integer"),
         (("ticket", "finish", "--counter", "1"), 1, "no called ticket to finish"),
-        (("ticket", "call", "--counter", "1", "--staff", "nobody"), 1, "no active staff member 'nobody'"),
+        (
+            ("ticket", "call", "--counter", "1", "--staff", "nobody"),
+            1,
+            "no active staff member 'nobody'",
+        ),
         (("ticket", "transfer", "--counter", "1"), 1, "exactly one"),
     ],
 )
@@ -98,7 +144,9 @@ def test_bad_input_is_one_line(home: Path, args: tuple[str, ...], code: int, nee
 
 def test_bad_config_exits_2_naming_file_and_key(home: Path) -> None:
     cfg = home / "branch.toml"
-    cfg.write_text(cfg.read_text(encoding="utf-8").replace('prefix = "N"', 'prefix = "A"'), encoding="utf-8")
+    cfg.write_text(
+        cfg.read_text(encoding="utf-8").replace('prefix = "N"', 'prefix = "A"'), encoding="utf-8"
+    )
     one_line_error(tabour(home, "queue"), 2, f"config error in {cfg}: services[code=NAF].prefix")
     cfg.write_text("[branch]\ncode = 'X", encoding="utf-8")
     one_line_error(tabour(home, "queue"), 2, "(syntax)")
@@ -107,42 +155,100 @@ def test_bad_config_exits_2_naming_file_and_key(home: Path) -> None:
 def test_unmigrated_database_is_refused(tmp_path: Path) -> None:
     home = tmp_path / "fresh"
     home.mkdir()
-    (home / "branch.toml").write_text((ROOT / "branch" / "demo_branch.toml").read_text(encoding="utf-8"),
-                                      encoding="utf-8")
-    one_line_error(tabour(home, "ticket", "issue", "--service", "CONTRIB"), 6, "run `tabour db upgrade`")
+    (home / "branch.toml").write_text(
+        (ROOT / "branch" / "demo_branch.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    one_line_error(
+        tabour(home, "ticket", "issue", "--service", "CONTRIB"), 6, "run `tabour db upgrade`"
+    )
     up = tabour(home, "db", "upgrade")
     assert up.returncode == 0, up.stderr
-    assert ok_json(tabour(home, "ticket", "issue", "--service", "CONTRIB", "--json"))["code"] == "A001"
+    assert (
+        ok_json(tabour(home, "ticket", "issue", "--service", "CONTRIB", "--json"))["code"] == "A001"
+    )
 
 
 def test_staff_add_reads_pin_from_stdin(home: Path) -> None:
-    added = ok_json(tabour(home, "staff", "add", "--username", "rana", "--name", "رنا", "--role",
-                           "supervisor", "--json", stdin="482913\n"))
+    added = ok_json(
+        tabour(
+            home,
+            "staff",
+            "add",
+            "--username",
+            "rana",
+            "--name",
+            "رنا",
+            "--role",
+            "supervisor",
+            "--json",
+            stdin="482913\n",
+        )
+    )
     assert added == {"username": "rana", "role": "supervisor"}
     listed = ok_json(tabour(home, "staff", "list", "--json"))
-    assert {"username": "rana", "name": "رنا", "role": "supervisor", "active": True} in listed["staff"]
+    assert {"username": "rana", "name": "رنا", "role": "supervisor", "active": True} in listed[
+        "staff"
+    ]
     assert all("pin" not in json.dumps(r) for r in listed["staff"])
-    one_line_error(tabour(home, "staff", "add", "--username", "rana", "--name", "R", "--role", "clerk",
-                          stdin="1234\n"), 1, "already exists")
-    one_line_error(tabour(home, "staff", "add", "--username", "x", "--name", "R", "--role", "clerk",
-                          stdin="12\n"), 1, "invalid username")
-    one_line_error(tabour(home, "staff", "add", "--username", "rami", "--name", "R", "--role", "clerk",
-                          stdin="12\n"), 1, "a PIN is 4 to 12 digits")
+    one_line_error(
+        tabour(
+            home,
+            "staff",
+            "add",
+            "--username",
+            "rana",
+            "--name",
+            "R",
+            "--role",
+            "clerk",
+            stdin="1234\n",
+        ),
+        1,
+        "already exists",
+    )
+    one_line_error(
+        tabour(
+            home, "staff", "add", "--username", "x", "--name", "R", "--role", "clerk", stdin="12\n"
+        ),
+        1,
+        "invalid username",
+    )
+    one_line_error(
+        tabour(
+            home,
+            "staff",
+            "add",
+            "--username",
+            "rami",
+            "--name",
+            "R",
+            "--role",
+            "clerk",
+            stdin="12\n",
+        ),
+        1,
+        "a PIN is 4 to 12 digits",
+    )
 
 
 def test_locked_database_waits_then_fails_cleanly(home: Path) -> None:
     cfg = home / "branch.toml"
-    cfg.write_text(cfg.read_text(encoding="utf-8") + "\n[database]\nbusy_timeout_ms = 500\n", encoding="utf-8")
+    cfg.write_text(
+        cfg.read_text(encoding="utf-8") + "\n[database]\nbusy_timeout_ms = 500\n", encoding="utf-8"
+    )
     holder = sqlite3.connect(home / "tabour.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        one_line_error(tabour(home, "ticket", "issue", "--service", "CONTRIB"), 5,
-                       "database is busy")
+        one_line_error(
+            tabour(home, "ticket", "issue", "--service", "CONTRIB"), 5, "database is busy"
+        )
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     # nothing was lost or half-written: the next ticket is still A001
-    assert ok_json(tabour(home, "ticket", "issue", "--service", "CONTRIB", "--json"))["code"] == "A001"
+    assert (
+        ok_json(tabour(home, "ticket", "issue", "--service", "CONTRIB", "--json"))["code"] == "A001"
+    )
 
 
 def test_locked_database_waits_for_a_short_writer(home: Path) -> None:
@@ -151,7 +257,10 @@ def test_locked_database_waits_for_a_short_writer(home: Path) -> None:
     release = threading.Timer(1.0, lambda: holder.execute("COMMIT"))
     release.start()
     try:
-        assert ok_json(tabour(home, "ticket", "issue", "--service", "INQUIRY", "--json"))["code"] == "B001"
+        assert (
+            ok_json(tabour(home, "ticket", "issue", "--service", "INQUIRY", "--json"))["code"]
+            == "B001"
+        )
     finally:
         release.join()
         holder.close()

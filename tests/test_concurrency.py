@@ -24,15 +24,27 @@ from branch.settings import Settings
 from tests.support import queue_workers
 
 pytestmark = pytest.mark.slow
-SERVICES = ["CONTRIB", "INQUIRY", "RETIRE", "UNEMP", "MATERN", "INJURY", "NAF", "HEALTH",
-            "HOUSING", "COMPLAINT"]
+SERVICES = [
+    "CONTRIB",
+    "INQUIRY",
+    "RETIRE",
+    "UNEMP",
+    "MATERN",
+    "INJURY",
+    "NAF",
+    "HEALTH",
+    "HOUSING",
+    "COMPLAINT",
+]
 
 
 def assert_numbering_gap_free(db: Database) -> dict[str, int]:
     """Per service and day: numbers are exactly 1..last_number, each issued once."""
     with db.read() as s:
         originals = s.exec(select(Ticket).where(Ticket.transferred_from == None)).all()  # noqa: E711
-        counters = {(d.business_day, d.service_code): d.last_number for d in s.exec(select(DayCounter))}
+        counters = {
+            (d.business_day, d.service_code): d.last_number for d in s.exec(select(DayCounter))
+        }
     by_line: dict[tuple, list[int]] = {}
     for t in originals:
         by_line.setdefault((t.business_day, t.service_code), []).append(t.number)
@@ -42,14 +54,20 @@ def assert_numbering_gap_free(db: Database) -> dict[str, int]:
     return {svc: n for (_, svc), n in counters.items()}
 
 
-def run_branch(url: str, settings: Settings, kiosks: int, per_kiosk: int, counters: list[int]) -> None:
+def run_branch(
+    url: str, settings: Settings, kiosks: int, per_kiosk: int, counters: list[int]
+) -> None:
     ctx = mp.get_context("spawn")
     go, kiosks_done, out = ctx.Event(), ctx.Event(), ctx.Queue()
     cfg = str(settings.config_path)
-    kps = [ctx.Process(target=queue_workers.kiosk, args=(url, cfg, per_kiosk, SERVICES, i, go))
-           for i in range(kiosks)]
-    cps = [ctx.Process(target=queue_workers.counter, args=(url, cfg, n, kiosks_done, go, out))
-           for n in counters]
+    kps = [
+        ctx.Process(target=queue_workers.kiosk, args=(url, cfg, per_kiosk, SERVICES, i, go))
+        for i in range(kiosks)
+    ]
+    cps = [
+        ctx.Process(target=queue_workers.counter, args=(url, cfg, n, kiosks_done, go, out))
+        for n in counters
+    ]
     for p in kps + cps:
         p.start()
     go.set()
@@ -71,7 +89,9 @@ def run_branch(url: str, settings: Settings, kiosks: int, per_kiosk: int, counte
         assert len(set(called_by_workers)) == total
         with db.read() as s:
             tickets = s.exec(select(Ticket)).all()
-            calls = Tally(e.ticket_id for e in s.exec(select(TicketEvent).where(TicketEvent.kind == "called")))
+            calls = Tally(
+                e.ticket_id for e in s.exec(select(TicketEvent).where(TicketEvent.kind == "called"))
+            )
         assert len(tickets) == total
         assert {t.status for t in tickets} == {"done"}
         assert set(calls.values()) == {1} and len(calls) == total
@@ -88,15 +108,22 @@ def test_sqlite_kiosks_and_counters_in_parallel(sqlite_db: Database, settings: S
 
 
 @pytest.mark.postgres
-def test_postgres_kiosks_and_counters_in_parallel(postgres_db: Database, settings: Settings) -> None:
+def test_postgres_kiosks_and_counters_in_parallel(
+    postgres_db: Database, settings: Settings
+) -> None:
     run_branch(postgres_db.url, settings, kiosks=2, per_kiosk=300, counters=list(range(1, 9)))
 
 
 def _crash_and_check(url: str, settings: Settings, wait_for: int) -> None:
     ctx = mp.get_context("spawn")
     cfg = str(settings.config_path)
-    procs = [ctx.Process(target=queue_workers.churn, args=(url, cfg, "kiosk", 0, i)) for i in range(2)]
-    procs += [ctx.Process(target=queue_workers.churn, args=(url, cfg, "counter", n, n)) for n in (1, 3, 4, 8)]
+    procs = [
+        ctx.Process(target=queue_workers.churn, args=(url, cfg, "kiosk", 0, i)) for i in range(2)
+    ]
+    procs += [
+        ctx.Process(target=queue_workers.churn, args=(url, cfg, "counter", n, n))
+        for n in (1, 3, 4, 8)
+    ]
     for p in procs:
         p.start()
     db = Database(url)
@@ -128,7 +155,9 @@ def _crash_and_check(url: str, settings: Settings, wait_for: int) -> None:
         for tid, t in tickets.items():
             assert (t.status != "waiting") == (tid in called), t
             assert (t.status == "done") == (tid in finished), t
-        active = Tally(t.counter_number for t in tickets.values() if t.status in ("called", "serving"))
+        active = Tally(
+            t.counter_number for t in tickets.values() if t.status in ("called", "serving")
+        )
         assert set(active.values()) <= {1}, "a counter holds two tickets"
     finally:
         db.dispose()

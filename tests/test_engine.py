@@ -34,7 +34,9 @@ def engine(any_db: Database, settings: Settings, clock: FixedClock) -> QueueEngi
 def events(engine: QueueEngine, ticket_id: int) -> list[str]:
     with engine.db.read() as s:
         rows = s.exec(
-            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(col(TicketEvent.id))
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(col(TicketEvent.id))
         )
         return [e.kind for e in rows]
 

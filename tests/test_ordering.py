@@ -58,7 +58,9 @@ def test_urgent_beats_elderly_and_primary_boost(engine: QueueEngine) -> None:
 # -- properties ------------------------------------------------------------------------
 events = st.lists(
     st.one_of(
-        st.tuples(st.just("arrive"), st.sampled_from(PRIORITIES), st.sampled_from(["RETIRE", "INJURY"])),
+        st.tuples(
+            st.just("arrive"), st.sampled_from(PRIORITIES), st.sampled_from(["RETIRE", "INJURY"])
+        ),
         st.tuples(st.just("wait"), st.integers(min_value=1, max_value=25 * 60)),
         st.tuples(st.just("call")),
         st.tuples(st.just("transfer")),
@@ -68,7 +70,9 @@ events = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(seq=events)
 def test_properties_over_random_arrivals(engine: QueueEngine, settings: Settings, seq) -> None:
     clock: FixedClock = engine.clock  # type: ignore[assignment]
@@ -96,10 +100,14 @@ def test_properties_over_random_arrivals(engine: QueueEngine, settings: Settings
                 moved = engine.transfer(4, to_service=dest, actor=CLERK)
                 assert moved.issued_at == t.issued_at  # keeps its place
                 same_line_earlier = [
-                    w for w in waiting.values()
+                    w
+                    for w in waiting.values()
                     if w.service == dest
-                    and (w.issued_at - timedelta(seconds=policy.boost_s(w.priority)),  w.id)
-                    < (moved.issued_at - timedelta(seconds=policy.boost_s(moved.priority)), moved.id)
+                    and (w.issued_at - timedelta(seconds=policy.boost_s(w.priority)), w.id)
+                    < (
+                        moved.issued_at - timedelta(seconds=policy.boost_s(moved.priority)),
+                        moved.id,
+                    )
                 ]
                 assert moved.ahead == len(same_line_earlier)
                 waiting[moved.id] = moved
@@ -107,7 +115,11 @@ def test_properties_over_random_arrivals(engine: QueueEngine, settings: Settings
                 engine.finish(4, actor=CLERK)
 
     def score(t: TicketView, now: datetime) -> timedelta:
-        primary = timedelta(minutes=policy.primary_service_boost_min) if t.service == "RETIRE" else timedelta(0)
+        primary = (
+            timedelta(minutes=policy.primary_service_boost_min)
+            if t.service == "RETIRE"
+            else timedelta(0)
+        )
         return now - t.issued_at + timedelta(seconds=policy.boost_s(t.priority)) + primary
 
     for now, chosen, others in called:
