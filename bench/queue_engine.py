@@ -18,9 +18,9 @@ Usage: python bench/queue_engine.py [--quick] [--seconds S]
 from __future__ import annotations
 
 import argparse
-import random
 import multiprocessing as mp
 import os
+import random
 import statistics
 import sys
 import tempfile

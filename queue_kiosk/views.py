@@ -65,7 +65,7 @@ def overview_renderable(ov: QueueOverview, lang: str = "ar", bidi: str = "app") 
         counters.add_row(*ordered([
             str(c.number),
             Text(t(c.status), style=style),
-            f"{c.ticket} ({c.ticket_status})" if c.ticket else "-",
+            f"{c.ticket} ({t(c.ticket_status or '')})" if c.ticket else "-",
             c.staff or "-",
             ", ".join(c.services),
         ]))  # fmt: skip

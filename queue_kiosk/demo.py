@@ -1,0 +1,177 @@
+"""`tabour demo`: the demo branch, alive.
+
+Sets the branch up on embedded defaults (demo config, SQLite under TABOUR_HOME, demo staff),
+then runs a simulated day: a kiosk issues tickets at random (some elderly, pregnant or urgent),
+clerks at the counters call, serve and finish them. The live queue view refreshes when the
+database changes (SQLite `PRAGMA data_version`, polled every 100 ms), so a `tabour ticket ...`
+typed in another terminal shows up at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+
+import click
+
+from branch.cli import AppContext, pass_ctx
+from branch.clock import utc_now
+from branch.db import Database
+from branch.errors import DatabaseBusy, DomainError, NothingWaiting
+from branch.i18n import gettext, rtl
+from branch.models import Role
+from branch.settings import BranchConfig
+from branch.staff import Actor
+from queue_kiosk.engine import QueueEngine
+
+DEMO_CLERKS = ("sara", "omar", "lina", "huda")
+PRIORITY_MIX = ["normal"] * 14 + ["elderly", "elderly", "disabled", "pregnant", "urgent"]
+
+
+@dataclass
+class _Clerk:
+    counter: int
+    actor: Actor
+    next_at: float = 0.0
+    state: str = "idle"  # idle -> called -> serving
+
+
+@dataclass
+class Simulation:
+    """A kiosk and a few counters acting on the real engine, in one background thread."""
+
+    engine: QueueEngine
+    counters: list[int]
+    arrivals_per_min: float = 30.0
+    service_s: tuple[float, float] = (6.0, 30.0)
+    seed: int | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+    issued: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def run(self) -> None:
+        rng = random.Random(self.seed)
+        services = [s.code for s in self.engine.config.services if s.active]
+        weights = [6 if s in ("CONTRIB", "INQUIRY") else 2 for s in services]
+        clerks = [
+            _Clerk(n, Actor(DEMO_CLERKS[i % len(DEMO_CLERKS)], Role.clerk))
+            for i, n in enumerate(self.counters)
+        ]
+        for c in clerks:
+            with contextlib.suppress(DomainError):  # already open from an earlier run
+                self.engine.open_counter(c.counter, c.actor)
+        next_arrival = time.monotonic()
+        while not self.stop.is_set():
+            now = time.monotonic()
+            try:
+                if now >= next_arrival:
+                    svc = rng.choices(services, weights)[0]
+                    self.engine.issue(svc, rng.choice(PRIORITY_MIX), rng.choice(["ar", "ar", "en"]))
+                    self.issued += 1
+                    next_arrival = now + rng.expovariate(self.arrivals_per_min / 60.0)
+                for c in clerks:
+                    if now >= c.next_at:
+                        self._step(c, rng, now)
+            except DatabaseBusy as exc:
+                self.errors.append(str(exc))
+            self.stop.wait(0.1)
+
+    def _step(self, c: _Clerk, rng: random.Random, now: float) -> None:
+        eng = self.engine
+        if c.state == "idle":
+            try:
+                current = eng.current(c.counter)
+                if current is None:
+                    eng.call_next(c.counter, c.actor)
+                c.state, c.next_at = "called", now + rng.uniform(1.5, 4.0)
+            except NothingWaiting:
+                c.next_at = now + 1.0
+            except DomainError:
+                c.next_at = now + 5.0  # paused or closed by someone else: leave it be
+        elif c.state == "called":
+            if rng.random() < 0.05:
+                eng.no_show(c.counter, c.actor)
+                c.state, c.next_at = "idle", now + 1.0
+            else:
+                eng.start_serving(c.counter, c.actor)
+                c.state, c.next_at = "serving", now + rng.uniform(*self.service_s)
+        else:
+            eng.finish(c.counter, rng.choice(["served", "paid", "info_given"]), c.actor)
+            c.state, c.next_at = "idle", now + rng.uniform(0.5, 2.0)
+
+
+def _setup() -> None:
+    """`tabour init --demo` in-process: config, schema, reference data, demo staff."""
+    from branch.cli import init
+
+    click.get_current_context().invoke(init, demo=True, as_json=False)
+
+
+def live_view(
+    db: Database, config: BranchConfig, lang: str, bidi: str, seconds: float | None
+) -> None:
+    from rich.console import Console, Group
+    from rich.live import Live
+    from rich.text import Text
+
+    from queue_kiosk.overview import build
+    from queue_kiosk.views import overview_renderable
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=120)
+    hint = rtl(gettext("Press Ctrl+C to stop the demo.", lang), bidi)  # type: ignore[arg-type]
+
+    def frame() -> Group:
+        with db.read() as s:
+            ov = build(s, config, utc_now())
+        return Group(overview_renderable(ov, lang, bidi), Text(hint, style="dim"))
+
+    end = time.monotonic() + seconds if seconds else None
+    if not console.is_terminal:
+        # no terminal (CI, a pipe): print a snapshot now and then instead of redrawing
+        while end is None or time.monotonic() < end:
+            time.sleep(min(5.0, max(0.0, end - time.monotonic())) if end else 5.0)
+            console.print(frame())
+        return
+    last_version, last_draw = -1, 0.0
+    with Live(frame(), console=console, screen=False, auto_refresh=False) as live:
+        while end is None or time.monotonic() < end:
+            version = db.data_version() if db.is_sqlite else 0
+            if version != last_version or time.monotonic() - last_draw > 1.0:
+                live.update(frame(), refresh=True)
+                last_version, last_draw = version, time.monotonic()
+            time.sleep(0.1)
+
+
+@click.command("demo")
+@click.option("--lang", type=click.Choice(["ar", "en"]), default=None, help="Screen language.")
+@click.option("--seconds", type=float, default=None, help="Stop after this many seconds.")
+@click.option("--no-sim", is_flag=True, help="Only watch; do not simulate customers and clerks.")
+@click.option("--seed", type=int, default=None, help="Seed for the simulated day.")
+@pass_ctx
+def demo(
+    app: AppContext, lang: str | None, seconds: float | None, no_sim: bool, seed: int | None
+) -> None:
+    """Set up the demo branch and run a simulated day with a live queue view."""
+    _setup()
+    config = app.settings.config
+    db = app.migrated_db()
+    sim = None
+    if not no_sim:
+        engine = QueueEngine(db, config, app.clock)
+        numbers = [c.number for c in config.counters]
+        sim = Simulation(engine, numbers[:5] + numbers[-1:], seed=seed)
+        threading.Thread(target=sim.run, name="tabour-demo-sim", daemon=True).start()
+    try:
+        live_view(db, config, lang or config.ui.default_lang, config.ui.bidi, seconds)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if sim is not None:
+            sim.stop.set()
+    if sim is not None:
+        click.echo(f"demo stopped: {sim.issued} tickets issued by the simulated kiosk")
