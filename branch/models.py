@@ -56,6 +56,9 @@ FINAL_STATUSES = (
 )
 
 
+ACTIVE_SQL = "status IN ('called', 'serving')"
+
+
 class CounterStatus(StrEnum):
     open = "open"
     paused = "paused"
@@ -143,7 +146,14 @@ class Ticket(SQLModel, table=True):
             sqlite_where=text("status = 'waiting' AND assigned_counter IS NOT NULL"),
             postgresql_where=text("status = 'waiting' AND assigned_counter IS NOT NULL"),
         ),
-        Index("ix_ticket_counter_active", "counter_number", "status"),
+        # A counter's current ticket (at most one): the literal condition keeps the planner
+        # on this index even when most rows have no counter yet.
+        Index(
+            "ix_ticket_counter_active",
+            "counter_number",
+            sqlite_where=text(ACTIVE_SQL),
+            postgresql_where=text(ACTIVE_SQL),
+        ),
         Index("ix_ticket_day_status", "business_day", "status"),
         Index("ix_ticket_service_finished", "service_code", "finished_at"),
     )

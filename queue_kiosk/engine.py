@@ -24,7 +24,7 @@ from branch.clock import Clock, business_day, utc_now
 from branch.db import Database
 from branch.errors import DomainError, NotFound, NothingWaiting
 from branch.models import (
-    ACTIVE_STATUSES,
+    ACTIVE_SQL,
     Counter,
     CounterStatus,
     Role,
@@ -147,12 +147,10 @@ class QueueEngine:
         return counter
 
     def _active_ticket(self, session: Session, counter: int, lock: bool = True) -> Ticket | None:
-        stmt = select(Ticket).where(
-            Ticket.counter_number == counter, col(Ticket.status).in_(ACTIVE_STATUSES)
-        )
+        stmt = select(Ticket).where(Ticket.counter_number == counter, text(ACTIVE_SQL))
         if lock and self.db.is_postgres:
             stmt = stmt.with_for_update()
-        return session.exec(stmt.order_by(col(Ticket.id).desc())).first()
+        return session.exec(stmt).first()  # at most one; no ORDER BY, which would scan by id
 
     def _require_active(self, session: Session, counter: int, action: str) -> Ticket:
         ticket = self._active_ticket(session, counter)

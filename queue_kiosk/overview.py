@@ -10,7 +10,7 @@ from sqlalchemy import Date, bindparam, text
 from sqlmodel import Session, col, select
 
 from branch.clock import as_utc, business_day
-from branch.models import ACTIVE_STATUSES, Counter, Ticket
+from branch.models import ACTIVE_SQL, Counter, Ticket
 from branch.settings import BranchConfig
 from queue_kiosk import estimate
 
@@ -93,10 +93,7 @@ def build(session: Session, config: BranchConfig, now: datetime) -> QueueOvervie
             estimated_wait_s=estimate.wait_s(count, mean, open_n),
             target_wait_min=svc.target_wait_min, open_counters=open_n,
         ))  # fmt: skip
-    active = {
-        t.counter_number: t
-        for t in session.exec(select(Ticket).where(col(Ticket.status).in_(ACTIVE_STATUSES)))
-    }
+    active = {t.counter_number: t for t in session.exec(select(Ticket).where(text(ACTIVE_SQL)))}
     counters = []
     for c in session.exec(select(Counter).where(Counter.active).order_by(col(Counter.number))):
         t = active.get(c.number)

@@ -147,7 +147,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('ticket', schema=None) as batch_op:
-        batch_op.create_index('ix_ticket_counter_active', ['counter_number', 'status'], unique=False)
+        batch_op.create_index('ix_ticket_counter_active', ['counter_number'], unique=False, sqlite_where=sa.text("status IN ('called', 'serving')"), postgresql_where=sa.text("status IN ('called', 'serving')"))
         batch_op.create_index('ix_ticket_day_status', ['business_day', 'status'], unique=False)
         batch_op.create_index('ix_ticket_service_finished', ['service_code', 'finished_at'], unique=False)
         batch_op.create_index('ix_ticket_waiting_counter', ['assigned_counter', 'business_day', 'rank_at'], unique=False, sqlite_where=sa.text("status = 'waiting' AND assigned_counter IS NOT NULL"), postgresql_where=sa.text("status = 'waiting' AND assigned_counter IS NOT NULL"))
