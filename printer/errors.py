@@ -29,3 +29,7 @@ class DeviceUnavailable(PrinterError):
 
 class UnsupportedCommand(PrinterError):
     """The virtual printer met bytes outside the ESC/POS subset Tabour emits."""
+
+
+class WriteTimedOut(DeviceUnavailable):
+    """The device stopped taking bytes (flow control held, buffer full, cable pulled)."""

@@ -85,10 +85,10 @@ class EscposRenderer:
         memo = (RULE_KEY, "", "")
         if memo not in self._arts:
             width = self.profile.dots_per_line
-            img = Image.new("1", (width, 6), 1)
+            img = Image.new("1", (width, 12), 1)
             draw = ImageDraw.Draw(img)
             for x in range(0, width, 6):
-                draw.rectangle((x, 2, x + 3, 3), fill=0)
+                draw.rectangle((x, 5, x + 3, 6), fill=0)
             self._arts[memo] = Art(RULE_KEY, Bitmap.from_image(img))
         return self._arts[memo]
 
@@ -137,6 +137,19 @@ class EscposRenderer:
                 if self.cache.code_for(art) is None and (code := self.cache.reserve(art)):
                     out += cmd.define_graphics(code, art.bitmap, self._nv())
                     result.defined.append(art.name)
+        result.data = bytes(out)
+        return result
+
+    def define(self, artwork: list[Arabic]) -> RenderResult:
+        """Bytes that download artwork not yet stored (RAM/NV graphics only), as room allows."""
+        result = RenderResult(b"")
+        if self.cache.mode not in ("ram", "nv"):
+            return result
+        out = bytearray()
+        for art in (self.art(a) for a in artwork):
+            if self.cache.code_for(art) is None and (code := self.cache.reserve(art)):
+                out += cmd.define_graphics(code, art.bitmap, self._nv())
+                result.defined.append(art.name)
         result.data = bytes(out)
         return result
 

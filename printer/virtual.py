@@ -12,6 +12,7 @@ jobs; `ESC @` resets modes but keeps them. A cut ends a page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -118,6 +119,8 @@ class VirtualPrinter:
         self._line: list[Image.Image] = []
         self._line_width = 0
         self._line_align = 0
+        # called with ("DLE EOT", n) or ("GS r", n); a virtual device answers through it
+        self.on_request: Callable[[str, int], None] | None = None
 
     # output ----------------------------------------------------------------------------
 
@@ -135,14 +138,7 @@ class VirtualPrinter:
 
     def preview(self) -> Image.Image:
         """All pages on a grey background, separated where the cutter cut."""
-        pages = self.page_images() or [Image.new("1", (self.width, 8), 1)]
-        height = sum(p.height for p in pages) + CUT_GAP * (len(pages) - 1) + 2 * PAPER_MARGIN
-        out = Image.new("L", (self.width + 2 * PAPER_MARGIN, height), 200)
-        y = PAPER_MARGIN
-        for page in pages:
-            out.paste(page.convert("L"), (PAPER_MARGIN, y))
-            y += page.height + CUT_GAP
-        return out
+        return stack_pages(self.page_images() or [Image.new("1", (self.width, 8), 1)])
 
     # parsing ---------------------------------------------------------------------------
 
@@ -165,7 +161,9 @@ class VirtualPrinter:
                 elif b == DLE:
                     if data[i + 1] != 0x04:
                         raise UnsupportedCommand(f"DLE {data[i + 1]:#04x}")
-                    i += 3  # real-time status request: nothing to print
+                    if self.on_request:  # real-time status request: nothing to print
+                        self.on_request("DLE EOT", data[i + 2])
+                    i += 3
                 elif b >= 0x20 and b != 0x7F:
                     self._char(b)
                     i += 1
@@ -234,7 +232,10 @@ class VirtualPrinter:
         if c == 0x42:
             m.reverse = bool(d[i + 2] & 1)
             return i + 3
-        if c == 0x72:  # GS r n: status request
+        if c == 0x72:  # GS r n: status request, answered once what came before is processed
+            self._print_line_if_any()
+            if self.on_request:
+                self.on_request("GS r", d[i + 2])
             return i + 3
         if c == 0x56:  # GS V m [n]
             kind = d[i + 2]
@@ -414,6 +415,18 @@ class VirtualPrinter:
         self.pages.append(self._page.image())
         self._page = _Page(self.width)
         self.cuts += 1
+
+
+def stack_pages(pages: list[Image.Image]) -> Image.Image:
+    """Pages on a grey background, one under the other with a gap where the cutter cut."""
+    width = max(p.width for p in pages) + 2 * PAPER_MARGIN
+    height = sum(p.height for p in pages) + CUT_GAP * (len(pages) - 1) + 2 * PAPER_MARGIN
+    out = Image.new("L", (width, height), 200)
+    y = PAPER_MARGIN
+    for page in pages:
+        out.paste(page.convert("L"), (PAPER_MARGIN, y))
+        y += page.height + CUT_GAP
+    return out
 
 
 def render_bytes(
