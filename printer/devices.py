@@ -423,6 +423,9 @@ class UsbConnection(Connection):
 
 
 def _reason(exc: BaseException) -> str:
+    code = getattr(exc, "errno", None)
+    if isinstance(code, int) and code > 0:
+        return os.strerror(code)
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return text.strip().splitlines()[0][:200]
 
