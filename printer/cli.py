@@ -297,7 +297,7 @@ def display_emulate(driver_name: str, seconds: float) -> None:
     last = None
     try:
         while deadline is None or time.monotonic() < deadline:
-            pty.emulator.wait_for(lambda e: e.text != last, 0.5)
+            pty.emulator.wait_for(lambda e, seen=last: e.text != seen, 0.5)
             if pty.emulator.text != last:
                 last = pty.emulator.text
                 click.echo("+" + "-" * 20 + "+")
