@@ -109,12 +109,20 @@ class PrinterConfig(_Strict):
     device: str = "virtual:printer"
     profile: str = "TM-T20II"
     paper_mm: Literal[58, 80] = 80
+    # Printer-package tuning; every field has a default so existing files stay valid.
+    font: str | None = None  # path to an Arabic-capable TTF/OTF; default: the packaged Noto
+    stored_graphics: Literal["auto", "ram", "nv", "fs", "none"] = "auto"
+    qr: bool = True
+    dots_per_line: Annotated[int, Field(ge=128, le=1024)] | None = None
+    write_timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
+    status_timeout_s: Annotated[float, Field(gt=0, le=30)] = 1.0
 
 
 class DisplayConfig(_Strict):
     counter: Annotated[int, Field(ge=1, le=999)]
     device: str
     driver: Literal["epson", "cd5220"] = "epson"
+    caption: Annotated[str, Field(max_length=20, pattern=r"^[ -~]*$")] = ""
 
 
 class DevicesSettings(_Strict):

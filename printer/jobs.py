@@ -1,0 +1,319 @@
+"""Print jobs and the one worker thread per printer that runs them.
+
+The kiosk must never wait for paper: `submit()` only enqueues and returns the job. The
+worker renders, checks status, writes, and waits for the printer's confirmation; each job
+ends `printed` or `failed` with a reason the supervisor can act on. Once bytes may have
+reached the printer, a failure is marked `outcome_known=False` and is never retried by
+itself (a duplicate ticket is worse than a missing one: the queue still holds the ticket
+and staff can reprint). Reprint is an explicit new job.
+
+The worker owns the connection and the renderer (neither is shared with other threads),
+reconnects on the next job after a failure, and treats any reconnect or unanswered status
+as a possible printer restart: RAM graphics are then downloaded again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from branch.clock import utc_now
+from printer import commands as cmd
+from printer.devices import Connection
+from printer.errors import DeviceUnavailable, PrinterError, WriteTimedOut
+from printer.escpos_render import EscposRenderer, RenderResult
+from printer.layout import Arabic, Element
+from printer.status import NOT_RESPONDING, PrinterStatus, await_confirmation, query_status
+
+log = logging.getLogger(__name__)
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    PRINTING = "printing"
+    PRINTED = "printed"
+    FAILED = "failed"
+
+
+@dataclass(eq=False)
+class PrintJob:
+    """One thing to print; `future` resolves to the job itself when it is over."""
+
+    kind: str  # ticket | receipt | test
+    label: str  # ticket code or receipt number: never personal data
+    elements: Callable[[], list[Element]]
+    payload: Any = None  # the TicketData/ReceiptData, kept for an explicit reprint
+    reprint_of: str | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    state: JobState = JobState.QUEUED
+    reason: str | None = None
+    warning: str | None = None
+    outcome_known: bool = True
+    bytes_sent: int = 0
+    created_at: datetime = field(default_factory=utc_now)
+    finished_at: datetime | None = None
+    future: Future[PrintJob] = field(default_factory=Future, repr=False)
+
+    @property
+    def done(self) -> bool:
+        return self.future.done()
+
+    def wait(self, timeout: float | None = None) -> PrintJob:
+        """Block until the job is over (tests and the CLI; the kiosk uses callbacks)."""
+        return self.future.result(timeout)
+
+    def add_done_callback(self, fn: Callable[[PrintJob], None]) -> None:
+        """`fn(job)` runs once the job is printed or failed (on the worker thread)."""
+        self.future.add_done_callback(lambda f: fn(f.result()))
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "label": self.label,
+            "state": self.state.value,
+            "reason": self.reason,
+            "warning": self.warning,
+            "outcome_known": self.outcome_known,
+            "bytes_sent": self.bytes_sent,
+            "reprint_of": self.reprint_of,
+        }
+
+    def _finish(self, state: JobState, reason: str | None = None, *, known: bool = True) -> None:
+        self.state, self.reason, self.outcome_known = state, reason, known
+        self.finished_at = utc_now()
+        if not self.future.done():
+            self.future.set_result(self)
+
+
+_STOP = object()
+
+
+class PrinterWorker:
+    """A queue and a thread in front of one printer."""
+
+    def __init__(
+        self,
+        connect: Callable[[], Connection],
+        renderer: EscposRenderer,
+        *,
+        startup_art: list[Arabic] | None = None,
+        prefetch_art: list[Arabic] | None = None,
+        status_timeout: float = 1.0,
+        confirm_margin: float = 8.0,
+        max_queue: int = 200,
+        name: str = "printer",
+    ) -> None:
+        self._connect = connect
+        self.renderer = renderer
+        self.startup_art = list(startup_art or [])
+        self.prefetch_art = list(prefetch_art or [])
+        self.status_timeout = status_timeout
+        self.confirm_margin = confirm_margin
+        self.name = name
+        self._queue: queue.Queue[Any] = queue.Queue(max_queue)
+        self._thread: threading.Thread | None = None
+        self._conn: Connection | None = None
+        self._started = False  # start-up bytes sent on the current connection
+        self._pending_prefetch: list[Arabic] = []
+        self.last_status: PrinterStatus | None = None
+        self.connection_opened = threading.Event()
+        self.idle = threading.Event()
+        self.startup_bytes = 0
+
+    # caller side ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, name=f"tabour-{self.name}", daemon=True
+            )
+            self._thread.start()
+
+    def submit(self, job: PrintJob) -> PrintJob:
+        """Queue a job and return at once; a full queue fails the job, it never blocks."""
+        self.start()
+        try:
+            self._queue.put_nowait(job)
+        except queue.Full:
+            job._finish(JobState.FAILED, "print queue full (printer stalled?)")
+        return job
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish queued jobs, then close the device."""
+        if self._thread is None:
+            return
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+        self._thread = None
+
+    @property
+    def connection(self) -> Connection | None:
+        return self._conn
+
+    # worker side ------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while True:
+                try:
+                    item = self._queue.get(timeout=0.05 if self._pending_prefetch else None)
+                except queue.Empty:
+                    self._prefetch_one()
+                    continue
+                if item is _STOP:
+                    return
+                self.idle.clear()
+                try:
+                    self._run_job(item)
+                except Exception as exc:  # a bug must fail the job, not kill the printer
+                    log.exception("%s: job %s crashed", self.name, item.id)
+                    self._disconnect()
+                    item._finish(
+                        JobState.FAILED, f"internal error: {type(exc).__name__}", known=False
+                    )
+                if self._queue.empty():
+                    self.idle.set()
+        finally:
+            self._disconnect()
+
+    def _disconnect(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+        self._conn = None
+        self._started = False
+        self.renderer.cache.invalidate()
+
+    def _ensure_ready(self) -> None:
+        """Connected, answering, no fault, and start-up artwork downloaded."""
+        if self._conn is None:
+            conn = self._connect()
+            conn.open()
+            self._conn = conn
+            self._started = False
+            self.renderer.cache.invalidate()
+            self.connection_opened.set()
+        conn = self._conn
+        if conn.can_read:
+            status = query_status(conn, self.status_timeout)
+            self.last_status = status
+            if not status.answered:
+                self._disconnect()  # switched off? then its RAM graphics are gone too
+                raise _NotSent(NOT_RESPONDING.problem or "")
+            if status.problem:
+                raise _NotSent(status.problem)
+        if not self._started:
+            result = self.renderer.startup(self.startup_art)
+            self._send(conn, result)
+            self.startup_bytes = len(result.data)
+            self._started = True
+            self._pending_prefetch = list(self.prefetch_art)
+
+    def _send(self, conn: Connection, result: RenderResult) -> None:
+        try:
+            conn.write(result.data)
+        except DeviceUnavailable:
+            for name in result.defined:
+                self.renderer.cache.forget(name)
+            raise
+        self.renderer.cache.save()
+
+    def _prefetch_one(self) -> None:
+        """Download one more piece of artwork while nobody is waiting for a ticket."""
+        art = self._pending_prefetch.pop(0)
+        if self._conn is None or not self._started:
+            return
+        result = self.renderer.define([art])
+        if not result.data:
+            return
+        try:
+            self._send(self._conn, result)
+        except DeviceUnavailable as exc:
+            log.warning("%s: graphics download failed: %s", self.name, exc)
+            self._disconnect()
+            self._pending_prefetch.clear()
+
+    def _run_job(self, job: PrintJob) -> None:
+        job.state = JobState.PRINTING
+        try:
+            elements = job.elements()
+            self._ensure_ready()
+        except _NotSent as exc:
+            job._finish(JobState.FAILED, str(exc))
+            return
+        except (PrinterError, ValueError) as exc:  # cannot open, bad data, font missing
+            self._disconnect()
+            job._finish(JobState.FAILED, str(exc))
+            return
+        conn = self._conn
+        assert conn is not None
+        result = self.renderer.render(elements)
+        data = result.data + (cmd.transmit_paper_status() if conn.can_read else b"")
+        conn.begin_job(job.label)
+        try:
+            self._send(conn, result if not conn.can_read else _with(result, data))
+            job.bytes_sent = len(data)
+        except WriteTimedOut as exc:
+            self._disconnect()
+            conn.end_job(job.label, False)
+            job._finish(JobState.FAILED, f"{exc}; outcome unknown, not reprinted", known=False)
+            return
+        except DeviceUnavailable as exc:
+            self._disconnect()
+            conn.end_job(job.label, False)
+            job._finish(
+                JobState.FAILED,
+                f"device lost during printing ({exc}); outcome unknown, not reprinted",
+                known=False,
+            )
+            return
+        if conn.can_read:
+            timeout = conn.wire_seconds(len(data)) + self.confirm_margin
+            try:
+                outcome = await_confirmation(conn, timeout)
+            except DeviceUnavailable as exc:
+                self._disconnect()
+                conn.end_job(job.label, False)
+                job._finish(
+                    JobState.FAILED,
+                    f"device lost during printing ({exc}); outcome unknown, not reprinted",
+                    known=False,
+                )
+                return
+            if outcome == "silent":
+                self._disconnect()
+                conn.end_job(job.label, False)
+                job._finish(
+                    JobState.FAILED,
+                    "printer did not confirm the job; outcome unknown, not reprinted",
+                    known=False,
+                )
+                return
+            if outcome == "paper_out":
+                conn.end_job(job.label, False)
+                job._finish(
+                    JobState.FAILED, "paper ran out during the job; outcome unknown", known=False
+                )
+                return
+            if outcome == "paper_near_end":
+                job.warning = "paper near end"
+        conn.end_job(job.label, True)
+        job._finish(JobState.PRINTED)
+
+
+class _NotSent(Exception):
+    """The job failed before any of its bytes left: the outcome is known (not printed)."""
+
+
+def _with(result: RenderResult, data: bytes) -> RenderResult:
+    return RenderResult(data, result.defined, result.inline_raster_bytes, result.graphics_printed)
