@@ -252,7 +252,11 @@ def create_app(
     async def _on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         # Never echo the input: it may hold a national number.
         errors = [
-            {"loc": [str(x) for x in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type")}
+            {
+                "loc": [str(x) for x in e.get("loc", ())],
+                "msg": e.get("msg", ""),
+                "type": e.get("type"),
+            }
             for e in exc.errors()
         ]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
@@ -292,7 +296,9 @@ def create_app(
             with session() as s:
                 status, model = work(s)
                 s.commit()
-            return Response(model.model_dump_json(), status_code=status, media_type="application/json")
+            return Response(
+                model.model_dump_json(), status_code=status, media_type="application/json"
+            )
         with session() as s:
             rec = s.get(m.IdempotencyRecord, key)
             if rec is not None:
@@ -385,7 +391,9 @@ def create_app(
                 q = q.where(m.Contributor.insurance_number == body.insurance_number)
             row = s.exec(q).first()
             if row is None:
-                raise ProblemException(404, p.CONTRIBUTOR_NOT_FOUND, "no contributor with that identifier")
+                raise ProblemException(
+                    404, p.CONTRIBUTOR_NOT_FOUND, "no contributor with that identifier"
+                )
             return contributor_summary(s, row)
 
     @app.get(
@@ -477,9 +485,7 @@ def create_app(
             s.flush()
             return 201, payment_out(row)
 
-        return await idempotent(
-            idempotency_key, _fingerprint("POST", "/payments", body), work
-        )
+        return await idempotent(idempotency_key, _fingerprint("POST", "/payments", body), work)
 
     def _transition(
         payment_id: str,
@@ -515,7 +521,9 @@ def create_app(
         response_model=c.CentralPayment,
         responses=_problems(404, 409),
     )
-    async def confirm_payment(payment_id: PaymentId, idempotency_key: OptionalKey = None) -> Response:
+    async def confirm_payment(
+        payment_id: PaymentId, idempotency_key: OptionalKey = None
+    ) -> Response:
         def receipt(row: m.CentralPayment) -> None:
             row.receipt_no = f"R{row.updated_at:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
 
@@ -529,7 +537,9 @@ def create_app(
         response_model=c.CentralPayment,
         responses=_problems(404, 409),
     )
-    async def cancel_payment(payment_id: PaymentId, idempotency_key: OptionalKey = None) -> Response:
+    async def cancel_payment(
+        payment_id: PaymentId, idempotency_key: OptionalKey = None
+    ) -> Response:
         work = _transition(payment_id, "cancel", ("pending",), "cancelled", lambda r: None)
         return await idempotent(
             idempotency_key, _fingerprint("POST", f"/payments/{payment_id}:cancel", None), work
@@ -621,7 +631,11 @@ def create_app(
             if body.household_size:
                 score = min(100, score + 2 * body.household_size)
             reasons: list[str] = []
-            if person is not None and person.status == "active" and person.insured_wage_fils > 500_000:
+            if (
+                person is not None
+                and person.status == "active"
+                and person.insured_wage_fils > 500_000
+            ):
                 reasons.append("insured wage above the aid threshold")
             if score < 55:
                 reasons.append("welfare score below the cut-off")
@@ -643,7 +657,9 @@ def create_app(
         status_code=201,
         responses=_problems(409),
     )
-    async def naf_apply(body: c.NafApplicationCreate, idempotency_key: OptionalKey = None) -> Response:
+    async def naf_apply(
+        body: c.NafApplicationCreate, idempotency_key: OptionalKey = None
+    ) -> Response:
         def work(s: Session) -> tuple[int, BaseModel]:
             latest = _latest_naf(s, body.national_number)
             if latest is not None and latest.status in (
@@ -704,7 +720,9 @@ def create_app(
                 raise ProblemException(404, p.APPLICATION_NOT_FOUND, "no such application")
             if row.status != "rejected":
                 raise ProblemException(
-                    409, p.APPEAL_NOT_ALLOWED, f"only a rejected application can be appealed, this one is {row.status}"
+                    409,
+                    p.APPEAL_NOT_ALLOWED,
+                    f"only a rejected application can be appealed, this one is {row.status}",
                 )
             appeal = m.NafAppeal(
                 id=f"A{uuid.uuid4().hex[:12].upper()}",
@@ -828,7 +846,9 @@ def create_app(
         _loopback_only(request)
         with session() as s:
             sample = s.exec(
-                select(m.Contributor).where(col(m.Contributor.national_number).is_not(None)).limit(1)
+                select(m.Contributor)
+                .where(col(m.Contributor.national_number).is_not(None))
+                .limit(1)
             ).first()
         return {
             "seed": seed,

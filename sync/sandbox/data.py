@@ -165,10 +165,15 @@ def _contributors(seed: int, count: int, establishments: list[str]) -> Iterator[
             unpaid = rng.choice([0, 0, 1, 2, 3, 4, 6])
         else:
             wage = rng.randint(260, 3000) * 1000
-            unpaid = (rng.choice([1, 2, 3]) if rng.random() < 0.12 else 0) if status in (
-                "active",
-                "inactive",
-            ) else 0
+            unpaid = (
+                (rng.choice([1, 2, 3]) if rng.random() < 0.12 else 0)
+                if status
+                in (
+                    "active",
+                    "inactive",
+                )
+                else 0
+            )
         if seq < len(statuses) and status in ("active", "voluntary_active"):
             unpaid = 3
         employed = status == "active" or (status != "voluntary_active" and rng.random() < 0.6)
@@ -260,9 +265,7 @@ def seed_database(engine: Engine, seed: int = 7, contributors: int = 10_000) -> 
                 else None,
                 "household_size": rng.randint(1, 10),
                 "submitted_on": date.fromordinal(today.toordinal() - rng.randint(30, 2000)),
-                "waiting_list_position": rng.randint(1, 5000)
-                if status == "waiting_list"
-                else None,
+                "waiting_list_position": rng.randint(1, 5000) if status == "waiting_list" else None,
             }
         )
     with engine.begin() as conn:
