@@ -15,6 +15,7 @@ Rules it keeps (DESIGN §6):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -141,13 +142,7 @@ class Relay:
             if not items:
                 break
             report.rounds += 1
-            sem = asyncio.Semaphore(self.concurrency)
-
-            async def one(item: outbox.Claimed) -> Outcome:
-                async with sem:
-                    return await self.deliver(item)
-
-            outcomes = await asyncio.gather(*(one(i) for i in items))
+            outcomes = await self._deliver_all(items)
             await asyncio.to_thread(self.record, outcomes)
             for o in outcomes:
                 if o.result == "done":
@@ -163,6 +158,15 @@ class Relay:
                 break  # nothing moved: leave the rest to their backoff
         return report
 
+    async def _deliver_all(self, items: list[outbox.Claimed]) -> list[Outcome]:
+        sem = asyncio.Semaphore(self.concurrency)
+
+        async def one(item: outbox.Claimed) -> Outcome:
+            async with sem:
+                return await self.deliver(item)
+
+        return list(await asyncio.gather(*(one(i) for i in items)))
+
     async def run_forever(self, stop: asyncio.Event, poll_s: float = 1.0) -> None:
         while not stop.is_set():
             try:
@@ -171,10 +175,8 @@ class Relay:
                     log.info("relay: %s", report.as_dict())
             except Exception:
                 log.exception("relay round failed; retrying in %.1f s", poll_s)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=poll_s)
-            except TimeoutError:
-                pass
 
     # -- delivery -------------------------------------------------------------------------
     async def deliver(self, item: outbox.Claimed) -> Outcome:
@@ -349,3 +351,48 @@ class Relay:
         audit.append(
             s, at=now, staff=None, action=action, subject_ref=cpid, where="relay", outcome=outcome
         )
+
+
+class Housekeeping:
+    """What the relay does besides delivering, at most once a minute: queue the closed
+    statistics windows and purge expired snapshots."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        branch_code: str,
+        tz: Any,
+        snapshot_ttl_h: float,
+        clock: Callable[[], datetime] = utc_now,
+        every_s: float = 60.0,
+        window_minutes: int = 15,
+    ) -> None:
+        self.db = db
+        self.branch_code = branch_code
+        self.tz = tz
+        self.snapshot_ttl_h = snapshot_ttl_h
+        self.clock = clock
+        self.every_s = every_s
+        self.window_minutes = window_minutes
+        self._last: datetime | None = None
+
+    def __call__(self) -> None:
+        from sync.snapshots import SnapshotStore
+        from sync.stats_upload import enqueue_closed_windows
+
+        now = self.clock()
+        if self._last is not None and (now - self._last).total_seconds() < self.every_s:
+            return
+        self._last = now
+        try:
+            enqueue_closed_windows(
+                self.db,
+                branch_code=self.branch_code,
+                tz=self.tz,
+                now=now,
+                window_minutes=self.window_minutes,
+            )
+            SnapshotStore(self.db, self.snapshot_ttl_h, self.clock).purge()
+        except Exception:
+            log.exception("housekeeping failed; the relay goes on")
