@@ -175,12 +175,8 @@ class CentralClient:
         env: Mapping[str, str] | None = None,
         **kw: Any,
     ) -> CentralClient:
-        return cls(
-            central_urls(settings, env),
-            timeout_s=settings.timeout_s,
-            token=load_token(settings, env),
-            **kw,
-        )
+        kw.setdefault("timeout_s", settings.timeout_s)
+        return cls(central_urls(settings, env), token=load_token(settings, env), **kw)
 
     async def aclose(self) -> None:
         for link in self._links.values():
