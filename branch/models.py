@@ -215,7 +215,10 @@ class AuditEntry(SQLModel, table=True):
 
 
 class OutboxItem(SQLModel, table=True):
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_depends_on", "depends_on"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(max_length=64, unique=True)
@@ -234,7 +237,10 @@ class OutboxItem(SQLModel, table=True):
 
 
 class Payment(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("client_payment_id"),)
+    __table_args__ = (
+        UniqueConstraint("client_payment_id"),
+        Index("ix_payment_contributor_status", "contributor_ref", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     client_payment_id: str = Field(max_length=64)
@@ -246,6 +252,8 @@ class Payment(SQLModel, table=True):
     method: str = Field(default="cash", max_length=12)
     status: str = Field(default="pending", max_length=12)
     provisional_receipt_no: str | None = None
+    offline: bool = False
+    failure_reason: str | None = Field(default=None, sa_column=Column(Text))
     central_id: str | None = None
     receipt_no: str | None = None
     created_by: str | None = None
@@ -261,3 +269,18 @@ class Snapshot(SQLModel, table=True):
     data: str = Field(sa_column=Column(Text, nullable=False))
     as_of: datetime = Field(sa_column=_ts(nullable=False))
     expires_at: datetime = Field(sa_column=_ts(nullable=False, index=True))
+
+
+class CentralLink(SQLModel, table=True):
+    """Last known state of each central upstream's circuit breaker.
+
+    Written by whichever process saw it change (the relay, a counter), read by
+    `tabour sync status` and by payment entry to decide whether the offline rules apply.
+    """
+
+    upstream: str = Field(primary_key=True, max_length=16)
+    state: str = Field(max_length=12)
+    failures: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    changed_at: datetime = Field(sa_column=_ts(nullable=False))
+    changed_by: str | None = Field(default=None, max_length=64)

@@ -1,0 +1,51 @@
+"""The last known state of each upstream, shared between processes through the database.
+
+A breaker lives in one process; `tabour sync status` and payment entry in another process
+need to know whether the relay currently sees central down.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import select
+
+from branch.clock import as_utc
+from branch.db import Database
+from branch.models import CentralLink
+from sync.breaker import BreakerSnapshot, BreakerState
+
+
+def publish(db: Database, snap: BreakerSnapshot, now: datetime, by: str | None = None) -> None:
+    with db.write() as s:
+        row = s.get(CentralLink, snap.name) or CentralLink(
+            upstream=snap.name, state=snap.state.value, changed_at=now
+        )
+        row.state = snap.state.value
+        row.failures = snap.failures
+        row.last_error = snap.last_error
+        row.changed_at = now
+        row.changed_by = by
+        s.add(row)
+
+
+def read_all(db: Database) -> dict[str, dict[str, Any]]:
+    with db.read() as s:
+        rows = s.exec(select(CentralLink)).all()
+    return {
+        r.upstream: {
+            "state": r.state,
+            "failures": r.failures,
+            "last_error": r.last_error,
+            "since": as_utc(r.changed_at).isoformat(),
+            "by": r.changed_by,
+        }
+        for r in rows
+    }
+
+
+def is_offline(db: Database, upstream: str = "ssc") -> bool:
+    with db.read() as s:
+        row = s.get(CentralLink, upstream)
+    return row is not None and row.state != BreakerState.closed.value
