@@ -120,7 +120,7 @@ class Database:
                 except BaseException:
                     session.rollback()
                     raise
-        except OperationalError as exc:
+        except (OperationalError, sqlite3.OperationalError) as exc:
             if self.is_sqlite and _is_locked(exc):
                 raise DatabaseBusy(
                     f"the branch database is busy (another process held it for more than "
