@@ -128,6 +128,7 @@ class PrinterWorker:
         self.last_status: PrinterStatus | None = None
         self.connection_opened = threading.Event()
         self.idle = threading.Event()
+        self.prefetched = threading.Event()  # every piece of later artwork has been sent
         self.startup_bytes = 0
 
     # caller side ------------------------------------------------------------------------
@@ -218,6 +219,9 @@ class PrinterWorker:
             self.startup_bytes = len(result.data)
             self._started = True
             self._pending_prefetch = list(self.prefetch_art)
+            self.prefetched.clear()
+            if not self._pending_prefetch:
+                self.prefetched.set()
 
     def _send(self, conn: Connection, result: RenderResult) -> None:
         try:
@@ -231,6 +235,8 @@ class PrinterWorker:
     def _prefetch_one(self) -> None:
         """Download one more piece of artwork while nobody is waiting for a ticket."""
         art = self._pending_prefetch.pop(0)
+        if not self._pending_prefetch:
+            self.prefetched.set()
         if self._conn is None or not self._started:
             return
         result = self.renderer.define([art])

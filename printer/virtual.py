@@ -119,6 +119,7 @@ class VirtualPrinter:
         self._line: list[Image.Image] = []
         self._line_width = 0
         self._line_align = 0
+        self._pending = b""
         # called with ("DLE EOT", n) or ("GS r", n); a virtual device answers through it
         self.on_request: Callable[[str, int], None] | None = None
 
@@ -142,7 +143,11 @@ class VirtualPrinter:
 
     # parsing ---------------------------------------------------------------------------
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes, *, final: bool = True) -> None:
+        """Interpret bytes. With `final=False` (a byte stream arriving in pieces) a command
+        cut off at the end is kept until the next call instead of being an error."""
+        data = self._pending + data
+        self._pending = b""
         i, n = 0, len(data)
         while i < n:
             b = data[i]
@@ -170,6 +175,9 @@ class VirtualPrinter:
                 else:
                     raise UnsupportedCommand(f"control byte {b:#04x}")
             except IndexError:
+                if not final:
+                    self._pending = bytes(data[i:])
+                    return
                 raise UnsupportedCommand(f"truncated command at byte {i}") from None
             except KeyError as exc:
                 raise UnsupportedCommand(f"unsupported ESC/POS at byte {i}: value {exc}") from None
@@ -408,6 +416,13 @@ class VirtualPrinter:
             img = img.crop((0, 0, self.width, img.height))
         self._page.place(img, self.mode.align)
         self._page.y += img.height
+
+    def tear_off(self) -> None:
+        """End the page without a cut (printers with no cutter: the paper is torn off)."""
+        self._print_line_if_any()
+        if not self._page.empty:
+            self.pages.append(self._page.image())
+            self._page = _Page(self.width)
 
     def _cut(self, feed: int) -> None:
         self._print_line_if_any()
