@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import threading
 import tty
 from collections.abc import Iterator
@@ -67,6 +68,7 @@ class PtyPrinter:
         self.stall_after: int | None = None  # stop reading after this many bytes
         self.received = bytearray()
         self._changed = threading.Condition()
+        self._closed = False
         self._thread = threading.Thread(target=self._pump, daemon=True)
         self._thread.start()
 
@@ -83,12 +85,16 @@ class PtyPrinter:
             )
 
     def _pump(self) -> None:
-        while True:
+        while not self._closed:
             if self.stall_after is not None and len(self.received) >= self.stall_after:
                 return  # stop reading: the pty buffer fills and writes block
             try:
+                # poll, never block: a closed fd number may be reused by the next test's pty
+                ready, _, _ = select.select([self.master], [], [], 0.05)
+                if not ready or self._closed:
+                    continue
                 chunk = os.read(self.master, 4096)
-            except OSError:
+            except (OSError, ValueError):
                 return
             if not chunk:
                 return
@@ -113,6 +119,9 @@ class PtyPrinter:
             return self._changed.wait_for(lambda: predicate(bytes(self.received)), timeout)
 
     def unplug(self) -> None:
+        self._closed = True
+        if threading.current_thread() is not self._thread:
+            self._thread.join(2)
         for fd in (self.master, self._slave):
             with contextlib.suppress(OSError):
                 os.close(fd)
