@@ -181,6 +181,11 @@ class CounterDisplay:
         with self._delivered:
             return self._delivered.wait_for(lambda: self.sent >= count, timeout)
 
+    def wait_for_failure(self, timeout: float, count: int = 1) -> bool:
+        """Wait until `count` sends have failed (tests, diagnostics)."""
+        with self._delivered:
+            return self._delivered.wait_for(lambda: self.failures >= count, timeout)
+
     def close(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._wake.set()
@@ -223,9 +228,11 @@ class CounterDisplay:
 
     def _drop(self, error: str | None) -> None:
         if error:
-            self.failures += 1
-            self.last_error = error
             log.warning("%s: %s (retrying)", self.name, error)
+            with self._delivered:
+                self.failures += 1
+                self.last_error = error
+                self._delivered.notify_all()
         self.connected.clear()
         if self._conn is not None:
             with contextlib.suppress(Exception):
