@@ -148,7 +148,10 @@ def printer_render(files: tuple[Path, ...], png: Path, dots: int, as_json: bool)
         except OSError as exc:
             raise PrinterError(f"cannot read {path}: {exc.strerror}") from None
         total += len(data)
-        vp.feed(data)
+        try:
+            vp.feed(data)
+        except PrinterError as exc:
+            raise PrinterError(f"{path}: {exc}") from None
     image = vp.preview()
     try:
         png.parent.mkdir(parents=True, exist_ok=True)

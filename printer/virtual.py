@@ -31,6 +31,7 @@ CUT_GAP = 24
 # ESC t slot -> Python codec, for the Latin pages profiles offer.
 DEFAULT_CODE_PAGES = {0: "cp437", 2: "cp850", 16: "cp1252", 19: "cp858", 40: "iso8859_15"}
 
+_ESC_WITH_ARG = {0x21, 0x45, 0x2D, 0x4D, 0x61, 0x74, 0x4A, 0x64, 0x33}
 FONT_CELLS = {False: (12, 24), True: (9, 17)}  # small (font B)?
 
 
@@ -195,6 +196,11 @@ class VirtualPrinter:
             self._print_line_if_any()
             self.mode = _Mode()
             return i + 2
+        if c not in _ESC_WITH_ARG and c != 0x32:
+            raise UnsupportedCommand(f"ESC {c:#04x}")
+        if c == 0x32:
+            m.line_spacing = DEFAULT_LINE_SPACING
+            return i + 2
         arg = d[i + 2]
         if c == 0x21:  # ESC ! n
             m.small = bool(arg & 0x01)
@@ -219,13 +225,8 @@ class VirtualPrinter:
         elif c == 0x64:
             self._print_line_if_any()
             self._page.y += arg * m.line_spacing
-        elif c == 0x33:
+        else:  # ESC 3 n
             m.line_spacing = arg
-        elif c == 0x32:
-            m.line_spacing = DEFAULT_LINE_SPACING
-            return i + 2
-        else:
-            raise UnsupportedCommand(f"ESC {c:#04x}")
         return i + 3
 
     def _gs(self, d: bytes, i: int) -> int:
