@@ -58,7 +58,7 @@ def test_printer_test_failure_is_one_line(no_config: Path, tmp_path: Path, capsy
     ],
 )
 def test_printer_test_bad_input(no_config: Path, capsys, argv, code, message) -> None:
-    rc, out, err = run(capsys, "printer", "test", *argv)
+    rc, _out, err = run(capsys, "printer", "test", *argv)
     assert rc == code and message in err and err.count("\n") == 1
     assert "Traceback" not in err
 
@@ -84,7 +84,7 @@ def test_render_bytes_file(no_config: Path, tmp_path: Path, capsys) -> None:
 def test_render_rejects_garbage_in_one_line(no_config: Path, tmp_path: Path, capsys) -> None:
     junk = tmp_path / "junk.bin"
     junk.write_bytes(b"hello\x1b\x99")
-    rc, out, err = run(capsys, "printer", "render", str(junk), "--png", str(tmp_path / "x.png"))
+    rc, _out, err = run(capsys, "printer", "render", str(junk), "--png", str(tmp_path / "x.png"))
     assert rc != 0 and err.count("\n") == 1
     assert err == f"tabour: {junk}: unsupported ESC/POS at byte 5: ESC 0x99\n"
 
