@@ -15,9 +15,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from branch.settings import BranchConfig, Lang, PrinterConfig, tabour_home
+from branch.settings import BranchConfig, PrinterConfig, Settings, tabour_home
 from printer.arabic import ArabicShaper, resolve_font
 from printer.devices import Connection, connect, parse_spec
+from printer.errors import PrinterError
 from printer.escpos_render import EscposRenderer
 from printer.graphics_cache import GraphicsCache
 from printer.jobs import PrinterWorker, PrintJob
@@ -95,6 +96,22 @@ class TicketPrinter:
             status_timeout=printer.status_timeout_s,
             confirm_margin=confirm_margin,
             name=name,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, counter: str | None = None) -> TicketPrinter:
+        """The kiosk printer, or a counter's receipt printer (`[devices.counter_printers]`)."""
+        devices = settings.config.devices
+        if counter is None:
+            return cls(devices.kiosk_printer, settings.config, home=settings.home)
+        if counter not in devices.counter_printers:
+            raise PrinterError(f"no printer configured for counter {counter!r}")
+        return cls(
+            devices.counter_printers[counter],
+            settings.config,
+            home=settings.home,
+            receipts=True,
+            name=f"counter-{counter}",
         )
 
     def _connect(self) -> Connection:
@@ -194,7 +211,3 @@ def render_receipt_png(
     shaper: ArabicShaper | None = None,
 ) -> Image.Image:
     return _preview(printer, lambda sizes, cfg: receipt_layout(receipt, sizes), shaper)
-
-
-def sample_lang(value: str | None, default: Lang = "ar") -> Lang:
-    return "en" if value == "en" else default
