@@ -153,7 +153,10 @@ class PrinterWorker:
         """Finish queued jobs, then close the device."""
         if self._thread is None:
             return
-        self._queue.put(_STOP)
+        try:
+            self._queue.put(_STOP, timeout=timeout)
+        except queue.Full:
+            log.warning("%s: queue still full at shutdown", self.name)
         self._thread.join(timeout)
         self._thread = None
 

@@ -17,7 +17,7 @@ from printer.devices import (
     connect,
     parse_spec,
 )
-from printer.errors import BadDeviceSpec
+from printer.errors import BadDeviceSpec, DeviceUnavailable
 from printer.jobs import JobState
 from printer.samples import sample_ticket
 from printer.service import TicketPrinter
@@ -70,6 +70,12 @@ def test_other_specs() -> None:
 def test_bad_specs_are_one_line(spec: str, message: str) -> None:
     with pytest.raises(BadDeviceSpec, match=message):
         parse_spec(spec)
+
+
+def test_usb_without_libusb_or_device_is_one_line() -> None:
+    conn = connect("usb:0x04b8:0x0e15")
+    with pytest.raises(DeviceUnavailable, match=r"^(USB: libusb is not installed|no USB device)"):
+        conn.open()
 
 
 def test_status_decoding() -> None:
