@@ -43,9 +43,14 @@ def virtual_code_pages(profile: PrinterProfile) -> dict[int, str]:
     return {profile.codepage_slot: profile.codec}
 
 
-def split_artwork(arts: list[Arabic], receipts: bool) -> tuple[list[Arabic], list[Arabic]]:
-    """(sent at start-up, downloaded later): what every job uses goes first."""
-    if receipts:
+def split_artwork(
+    arts: list[Arabic], receipts: bool, mode: str = "ram"
+) -> tuple[list[Arabic], list[Arabic]]:
+    """(sent at start-up, downloaded later): what every job uses goes first.
+
+    FS q can only define every image at once, so on such printers everything goes at
+    start-up (and, being NV memory, only when it changed)."""
+    if receipts or mode == "fs":
         return arts, []
     common = [a for a in arts if not (a.key or "").startswith(_RARE)]
     return common, [a for a in arts if a not in common]
@@ -87,7 +92,7 @@ class TicketPrinter:
             self.sizes,
             receipts=receipts,
         )
-        startup, later = split_artwork(arts, receipts)
+        startup, later = split_artwork(arts, receipts, self.profile.stored_graphics)
         self.worker = PrinterWorker(
             (lambda: connection) if connection is not None else self._connect,
             self.renderer,
