@@ -11,7 +11,7 @@ The API the rest of the branch uses is small:
     png = render_ticket_png(ticket)                      # what the paper shows (for the screen)
 
     printer.print_receipt(ReceiptData(...))              # counter payment receipts
-    CounterDisplay(driver("epson"), lambda: display_connection(spec)).show_call("A023", 4)
+    counter_display(display_cfg, home).show_call("A023", 4)   # serial display: "A023 -> 4"
 
 A job ends `printed` or `failed` with a reason; `outcome_known=False` means bytes may have
 reached the printer, so nothing is resent automatically. The queue engine maps job states
@@ -23,7 +23,13 @@ Inside: `layout` (what goes on paper), `arabic` (shaping), `escpos_render` + `co
 `display_emulator`, `bench`, `cli`. docs/printing.md explains the design and byte budget.
 """
 
-from printer.displays import CounterDisplay, DisplayDriver, display_connection, driver
+from printer.displays import (
+    CounterDisplay,
+    DisplayDriver,
+    counter_display,
+    display_connection,
+    driver,
+)
 from printer.jobs import JobState, PrintJob
 from printer.layout import ReceiptData, TicketData
 from printer.service import TicketPrinter, render_receipt_png, render_ticket_png
@@ -38,6 +44,7 @@ __all__ = [
     "ReceiptData",
     "TicketData",
     "TicketPrinter",
+    "counter_display",
     "display_connection",
     "driver",
     "render_receipt_png",

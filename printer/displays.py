@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
+from branch.settings import DisplayConfig
 from printer.devices import Connection, DeviceSpec, connect, parse_spec
 from printer.errors import DeviceUnavailable
 from printer.profiles import SerialDefaults
@@ -141,8 +142,10 @@ class CounterDisplay:
         backoff_start: float = 0.5,
         backoff_max: float = 30.0,
         name: str = "display",
+        caption: str = "",
     ) -> None:
         self.driver = drv
+        self.caption = caption
         self._connect = connect_fn
         self.backoff_start = backoff_start
         self.backoff_max = backoff_max
@@ -165,8 +168,8 @@ class CounterDisplay:
     def show(self, top: str, bottom: str = "") -> None:
         self._want(self.driver.lines(top, bottom))
 
-    def show_call(self, code: str, counter: int | str, caption: str = "") -> None:
-        self._want(self.driver.call(code, counter, caption))
+    def show_call(self, code: str, counter: int | str, caption: str | None = None) -> None:
+        self._want(self.driver.call(code, counter, self.caption if caption is None else caption))
 
     def clear(self) -> None:
         self._want(self.driver.clear())
@@ -238,3 +241,14 @@ class CounterDisplay:
             with contextlib.suppress(Exception):
                 self._conn.close()
         self._conn = None
+
+
+def counter_display(config: DisplayConfig, home: Path | None = None) -> CounterDisplay:
+    """The display of a `[[devices.displays]]` entry, ready to `show_call()`."""
+    spec = parse_spec(config.device)
+    return CounterDisplay(
+        driver(config.driver),
+        lambda: display_connection(spec, home, config.driver),
+        name=f"display-{config.counter}",
+        caption=config.caption,
+    )

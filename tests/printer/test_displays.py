@@ -118,3 +118,20 @@ def test_virtual_display_writes_its_grid(tmp_path: Path) -> None:
         disp.close()
     lines = (tmp_path / "d" / "display.txt").read_text().splitlines()
     assert [line.strip() for line in lines] == ["N004 -> 8", "SPECIAL"]
+
+
+def test_display_from_settings(tmp_path: Path) -> None:
+    from branch.settings import DisplayConfig
+    from printer.displays import counter_display
+
+    disp = counter_display(
+        DisplayConfig(counter=8, device="virtual:display-8", driver="cd5220", caption="SPECIAL"),
+        tmp_path,
+    )
+    try:
+        disp.show_call("H012", 8)
+        assert disp.wait_delivered(1, 5)
+    finally:
+        disp.close()
+    lines = (tmp_path / "display-8" / "display.txt").read_text().splitlines()
+    assert [line.strip() for line in lines] == ["H012 -> 8", "SPECIAL"]
