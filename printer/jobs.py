@@ -269,51 +269,32 @@ class PrinterWorker:
         result = self.renderer.render(elements)
         data = result.data + (cmd.transmit_paper_status() if conn.can_read else b"")
         conn.begin_job(job.label)
+
+        def unknown(reason: str, *, disconnect: bool = True) -> None:
+            if disconnect:
+                self._disconnect()
+            conn.end_job(job.label, False)
+            job._finish(JobState.FAILED, reason, known=False)
+
         try:
-            self._send(conn, result if not conn.can_read else _with(result, data))
+            self._send(conn, _with(result, data))
             job.bytes_sent = len(data)
         except WriteTimedOut as exc:
-            self._disconnect()
-            conn.end_job(job.label, False)
-            job._finish(JobState.FAILED, f"{exc}; outcome unknown, not reprinted", known=False)
-            return
+            return unknown(f"{exc}; outcome unknown, not reprinted")
         except DeviceUnavailable as exc:
-            self._disconnect()
-            conn.end_job(job.label, False)
-            job._finish(
-                JobState.FAILED,
-                f"device lost during printing ({exc}); outcome unknown, not reprinted",
-                known=False,
-            )
-            return
+            return unknown(f"device lost during printing ({exc}); outcome unknown, not reprinted")
         if conn.can_read:
             timeout = conn.wire_seconds(len(data)) + self.confirm_margin
             try:
                 outcome = await_confirmation(conn, timeout)
             except DeviceUnavailable as exc:
-                self._disconnect()
-                conn.end_job(job.label, False)
-                job._finish(
-                    JobState.FAILED,
-                    f"device lost during printing ({exc}); outcome unknown, not reprinted",
-                    known=False,
+                return unknown(
+                    f"device lost during printing ({exc}); outcome unknown, not reprinted"
                 )
-                return
             if outcome == "silent":
-                self._disconnect()
-                conn.end_job(job.label, False)
-                job._finish(
-                    JobState.FAILED,
-                    "printer did not confirm the job; outcome unknown, not reprinted",
-                    known=False,
-                )
-                return
+                return unknown("printer did not confirm the job; outcome unknown, not reprinted")
             if outcome == "paper_out":
-                conn.end_job(job.label, False)
-                job._finish(
-                    JobState.FAILED, "paper ran out during the job; outcome unknown", known=False
-                )
-                return
+                return unknown("paper ran out during the job; outcome unknown", disconnect=False)
             if outcome == "paper_near_end":
                 job.warning = "paper near end"
         conn.end_job(job.label, True)
