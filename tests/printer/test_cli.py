@@ -131,3 +131,8 @@ def test_display_test(no_config: Path, tmp_path: Path, capsys, drv: str) -> None
 def test_display_test_on_a_missing_port(no_config: Path, capsys) -> None:
     rc, _, err = run(capsys, "display", "test", "--device", "serial:/dev/ttyNOPE", "--pause", "0")
     assert rc != 0 and "cannot open /dev/ttyNOPE" in err and err.count("\n") == 1
+
+
+def test_display_emulate_prints_its_port(no_config: Path, capsys) -> None:
+    rc, out, _ = run(capsys, "display", "emulate", "--seconds", "0.2")
+    assert rc == 0 and out.startswith("display on serial:/dev/")
