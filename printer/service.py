@@ -90,6 +90,7 @@ class TicketPrinter:
             branch.branch.name_ar,
             [(s.code, s.name_ar) for s in branch.services if s.active],
             self.sizes,
+            tickets=not receipts,
             receipts=receipts,
         )
         startup, later = split_artwork(arts, receipts, self.profile.stored_graphics)
