@@ -53,7 +53,7 @@ def measure(
         [(s.code, s.name_ar) for s in config.services if s.active],
         renderer.sizes,
     )
-    startup_art, later_art = split_artwork(arts, receipts=False)
+    startup_art, later_art = split_artwork(arts, False, profile.stored_graphics)
     ticket = sample_ticket(config, "ar")
     elements = ticket_layout(ticket, renderer.sizes, qr=printer.qr)
     confirm = len(cmd.transmit_paper_status())
@@ -74,6 +74,8 @@ def measure(
         "paper_mm": profile.paper_mm,
         "dots_per_line": profile.dots_per_line,
         "stored_graphics": profile.stored_graphics,
+        # NV graphics survive power-off: the start-up download happens once per artwork change
+        "startup_download_persists": profile.stored_graphics in ("nv", "fs"),
         "shaper": shaper.mode,
         "ticket": ticket.code,
         "startup_bytes": len(startup.data),
@@ -152,4 +154,9 @@ def report(figures: dict[str, Any]) -> str:
         f"{figures['all_artwork_bytes']:,} bytes; graphics memory "
         f"{figures['graphics_memory_used']:,}/{figures['graphics_memory_capacity']:,} bytes",
     ]
+    if figures["startup_download_persists"]:
+        lines.append(
+            "NV graphics: the start-up download is written once and kept across power-offs; "
+            "later start-ups send none of it"
+        )
     return "\n".join(lines)

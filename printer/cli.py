@@ -10,12 +10,16 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from branch.cli import AppContext, emit, pass_ctx
 from branch.settings import BranchConfig, PrinterConfig, config_path, tabour_home
 from printer.errors import PrinterError
+
+if TYPE_CHECKING:
+    from printer.service import TicketPrinter
 
 
 class PrintFailed(PrinterError):
@@ -101,11 +105,7 @@ def printer_test(
         "seconds": round(time.monotonic() - started, 2),
         "startup_bytes": tp.worker.startup_bytes,
     }
-    conn = tp.worker.connection or None
-    png = getattr(conn, "last_png", lambda: None)() if conn else None
-    if png is None and pcfg.device.startswith("virtual:"):
-        png = _latest_png(tp)
-    if png is not None:
+    if tp.spec.kind == "virtual" and (png := _latest_png(tp)) is not None:
         out["png"] = str(png)
     emit(
         out,
@@ -119,7 +119,7 @@ def printer_test(
     )
 
 
-def _latest_png(tp) -> Path | None:
+def _latest_png(tp: TicketPrinter) -> Path | None:
     directory = Path(tp.spec.target).expanduser()
     if not directory.is_absolute():
         directory = tp.home / directory
@@ -148,7 +148,10 @@ def printer_render(files: tuple[Path, ...], png: Path, dots: int, as_json: bool)
         except OSError as exc:
             raise PrinterError(f"cannot read {path}: {exc.strerror}") from None
         total += len(data)
-        vp.feed(data)
+        try:
+            vp.feed(data)
+        except PrinterError as exc:
+            raise PrinterError(f"{path}: {exc}") from None
     image = vp.preview()
     try:
         png.parent.mkdir(parents=True, exist_ok=True)

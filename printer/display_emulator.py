@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import threading
 import tty
 from collections.abc import Callable
@@ -166,14 +167,19 @@ class PtyDisplay:
         tty.setraw(slave)
         self.slave_path = os.ttyname(slave)
         self._slave = slave  # kept open so the pty survives until the driver opens it
+        self._closed = False
         self._thread = threading.Thread(target=self._pump, name="display-pty", daemon=True)
         self._thread.start()
 
     def _pump(self) -> None:
-        while True:
+        while not self._closed:
             try:
+                # poll rather than block: once closed, this fd number may belong to a new pty
+                ready, _, _ = select.select([self.master], [], [], 0.05)
+                if not ready or self._closed:
+                    continue
                 data = os.read(self.master, 256)
-            except OSError:
+            except (OSError, ValueError):
                 return
             if not data:
                 return
@@ -181,6 +187,9 @@ class PtyDisplay:
 
     def unplug(self) -> None:
         """Close the master side: the driver's next write fails as on a pulled cable."""
+        self._closed = True
+        if threading.current_thread() is not self._thread:
+            self._thread.join(2)
         for fd in (self.master, self._slave):
             with contextlib.suppress(OSError):
                 os.close(fd)

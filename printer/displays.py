@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
+from branch.settings import DisplayConfig
 from printer.devices import Connection, DeviceSpec, connect, parse_spec
 from printer.errors import DeviceUnavailable
 from printer.profiles import SerialDefaults
@@ -141,8 +142,10 @@ class CounterDisplay:
         backoff_start: float = 0.5,
         backoff_max: float = 30.0,
         name: str = "display",
+        caption: str = "",
     ) -> None:
         self.driver = drv
+        self.caption = caption
         self._connect = connect_fn
         self.backoff_start = backoff_start
         self.backoff_max = backoff_max
@@ -165,8 +168,8 @@ class CounterDisplay:
     def show(self, top: str, bottom: str = "") -> None:
         self._want(self.driver.lines(top, bottom))
 
-    def show_call(self, code: str, counter: int | str, caption: str = "") -> None:
-        self._want(self.driver.call(code, counter, caption))
+    def show_call(self, code: str, counter: int | str, caption: str | None = None) -> None:
+        self._want(self.driver.call(code, counter, self.caption if caption is None else caption))
 
     def clear(self) -> None:
         self._want(self.driver.clear())
@@ -180,6 +183,11 @@ class CounterDisplay:
         """Wait until `count` screens have reached the device (tests, diagnostics)."""
         with self._delivered:
             return self._delivered.wait_for(lambda: self.sent >= count, timeout)
+
+    def wait_for_failure(self, timeout: float, count: int = 1) -> bool:
+        """Wait until `count` sends have failed (tests, diagnostics)."""
+        with self._delivered:
+            return self._delivered.wait_for(lambda: self.failures >= count, timeout)
 
     def close(self, timeout: float = 5.0) -> None:
         self._stop.set()
@@ -223,11 +231,24 @@ class CounterDisplay:
 
     def _drop(self, error: str | None) -> None:
         if error:
-            self.failures += 1
-            self.last_error = error
             log.warning("%s: %s (retrying)", self.name, error)
+            with self._delivered:
+                self.failures += 1
+                self.last_error = error
+                self._delivered.notify_all()
         self.connected.clear()
         if self._conn is not None:
             with contextlib.suppress(Exception):
                 self._conn.close()
         self._conn = None
+
+
+def counter_display(config: DisplayConfig, home: Path | None = None) -> CounterDisplay:
+    """The display of a `[[devices.displays]]` entry, ready to `show_call()`."""
+    spec = parse_spec(config.device)
+    return CounterDisplay(
+        driver(config.driver),
+        lambda: display_connection(spec, home, config.driver),
+        name=f"display-{config.counter}",
+        caption=config.caption,
+    )

@@ -126,8 +126,7 @@ class EscposRenderer:
         arts = [self.rule_art(), *(self.art(a) for a in artwork)]
         if self.cache.mode == "fs":
             if any(self.cache.code_for(a) is None for a in arts):
-                for name in list(self.cache.stored()):
-                    self.cache.forget(name)
+                self.cache.reset()
                 keep = [a for a in arts if self.cache.reserve(a) is not None]
                 order = sorted(keep, key=lambda a: self.cache.code_for(a) or b"")
                 out += cmd.define_nv_bit_images([a.bitmap for a in order])

@@ -112,6 +112,12 @@ class GraphicsCache:
         with self._lock:
             self._slots.pop(name, None)
 
+    def reset(self) -> None:
+        """Forget everything, key codes included (FS q renumbers every image from 1)."""
+        with self._lock:
+            self._slots.clear()
+            self._codes.clear()
+
     def stored(self) -> dict[str, Slot]:
         return dict(self._slots)
 

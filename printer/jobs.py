@@ -128,6 +128,7 @@ class PrinterWorker:
         self.last_status: PrinterStatus | None = None
         self.connection_opened = threading.Event()
         self.idle = threading.Event()
+        self.prefetched = threading.Event()  # every piece of later artwork has been sent
         self.startup_bytes = 0
 
     # caller side ------------------------------------------------------------------------
@@ -152,7 +153,10 @@ class PrinterWorker:
         """Finish queued jobs, then close the device."""
         if self._thread is None:
             return
-        self._queue.put(_STOP)
+        try:
+            self._queue.put(_STOP, timeout=timeout)
+        except queue.Full:
+            log.warning("%s: queue still full at shutdown", self.name)
         self._thread.join(timeout)
         self._thread = None
 
@@ -218,6 +222,9 @@ class PrinterWorker:
             self.startup_bytes = len(result.data)
             self._started = True
             self._pending_prefetch = list(self.prefetch_art)
+            self.prefetched.clear()
+            if not self._pending_prefetch:
+                self.prefetched.set()
 
     def _send(self, conn: Connection, result: RenderResult) -> None:
         try:
@@ -231,6 +238,8 @@ class PrinterWorker:
     def _prefetch_one(self) -> None:
         """Download one more piece of artwork while nobody is waiting for a ticket."""
         art = self._pending_prefetch.pop(0)
+        if not self._pending_prefetch:
+            self.prefetched.set()
         if self._conn is None or not self._started:
             return
         result = self.renderer.define([art])
@@ -260,51 +269,32 @@ class PrinterWorker:
         result = self.renderer.render(elements)
         data = result.data + (cmd.transmit_paper_status() if conn.can_read else b"")
         conn.begin_job(job.label)
+
+        def unknown(reason: str, *, disconnect: bool = True) -> None:
+            if disconnect:
+                self._disconnect()
+            conn.end_job(job.label, False)
+            job._finish(JobState.FAILED, reason, known=False)
+
         try:
-            self._send(conn, result if not conn.can_read else _with(result, data))
+            self._send(conn, _with(result, data))
             job.bytes_sent = len(data)
         except WriteTimedOut as exc:
-            self._disconnect()
-            conn.end_job(job.label, False)
-            job._finish(JobState.FAILED, f"{exc}; outcome unknown, not reprinted", known=False)
-            return
+            return unknown(f"{exc}; outcome unknown, not reprinted")
         except DeviceUnavailable as exc:
-            self._disconnect()
-            conn.end_job(job.label, False)
-            job._finish(
-                JobState.FAILED,
-                f"device lost during printing ({exc}); outcome unknown, not reprinted",
-                known=False,
-            )
-            return
+            return unknown(f"device lost during printing ({exc}); outcome unknown, not reprinted")
         if conn.can_read:
             timeout = conn.wire_seconds(len(data)) + self.confirm_margin
             try:
                 outcome = await_confirmation(conn, timeout)
             except DeviceUnavailable as exc:
-                self._disconnect()
-                conn.end_job(job.label, False)
-                job._finish(
-                    JobState.FAILED,
-                    f"device lost during printing ({exc}); outcome unknown, not reprinted",
-                    known=False,
+                return unknown(
+                    f"device lost during printing ({exc}); outcome unknown, not reprinted"
                 )
-                return
             if outcome == "silent":
-                self._disconnect()
-                conn.end_job(job.label, False)
-                job._finish(
-                    JobState.FAILED,
-                    "printer did not confirm the job; outcome unknown, not reprinted",
-                    known=False,
-                )
-                return
+                return unknown("printer did not confirm the job; outcome unknown, not reprinted")
             if outcome == "paper_out":
-                conn.end_job(job.label, False)
-                job._finish(
-                    JobState.FAILED, "paper ran out during the job; outcome unknown", known=False
-                )
-                return
+                return unknown("paper ran out during the job; outcome unknown", disconnect=False)
             if outcome == "paper_near_end":
                 job.warning = "paper near end"
         conn.end_job(job.label, True)

@@ -350,9 +350,10 @@ def fixed_artwork(
     services: list[tuple[str, str]],
     sizes: Sizes,
     *,
+    tickets: bool = True,
     receipts: bool = False,
 ) -> list[Arabic]:
-    """Every keyed Arabic piece this branch's tickets (and receipts) can use.
+    """Every keyed Arabic piece this branch's tickets and/or receipts can use.
 
     Collected from the real layouts so the artwork downloaded at start-up is exactly what
     tickets will ask for. `services` is (code, Arabic name) in the branch's order; the result
@@ -366,7 +367,7 @@ def fixed_artwork(
         for art in keyed_art(elements):
             found.setdefault(art.key or "", art)
 
-    for i, (code, name_ar) in enumerate(services or [("-", "-")]):
+    for i, (code, name_ar) in enumerate((services or [("-", "-")]) if tickets else []):
         for prio in ("normal",) if i else ("normal", *PRIORITY_MARKS):
             ticket = TicketData(
                 code="A000",

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from branch.settings import BranchConfig, Lang, PrinterConfig, tabour_home
+from branch.settings import BranchConfig, PrinterConfig, Settings, tabour_home
 from printer.arabic import ArabicShaper, resolve_font
 from printer.devices import Connection, connect, parse_spec
+from printer.errors import PrinterError
 from printer.escpos_render import EscposRenderer
 from printer.graphics_cache import GraphicsCache
 from printer.jobs import PrinterWorker, PrintJob
@@ -42,9 +43,14 @@ def virtual_code_pages(profile: PrinterProfile) -> dict[int, str]:
     return {profile.codepage_slot: profile.codec}
 
 
-def split_artwork(arts: list[Arabic], receipts: bool) -> tuple[list[Arabic], list[Arabic]]:
-    """(sent at start-up, downloaded later): what every job uses goes first."""
-    if receipts:
+def split_artwork(
+    arts: list[Arabic], receipts: bool, mode: str = "ram"
+) -> tuple[list[Arabic], list[Arabic]]:
+    """(sent at start-up, downloaded later): what every job uses goes first.
+
+    FS q can only define every image at once, so on such printers everything goes at
+    start-up (and, being NV memory, only when it changed)."""
+    if receipts or mode == "fs":
         return arts, []
     common = [a for a in arts if not (a.key or "").startswith(_RARE)]
     return common, [a for a in arts if a not in common]
@@ -84,9 +90,10 @@ class TicketPrinter:
             branch.branch.name_ar,
             [(s.code, s.name_ar) for s in branch.services if s.active],
             self.sizes,
+            tickets=not receipts,
             receipts=receipts,
         )
-        startup, later = split_artwork(arts, receipts)
+        startup, later = split_artwork(arts, receipts, self.profile.stored_graphics)
         self.worker = PrinterWorker(
             (lambda: connection) if connection is not None else self._connect,
             self.renderer,
@@ -95,6 +102,22 @@ class TicketPrinter:
             status_timeout=printer.status_timeout_s,
             confirm_margin=confirm_margin,
             name=name,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, counter: str | None = None) -> TicketPrinter:
+        """The kiosk printer, or a counter's receipt printer (`[devices.counter_printers]`)."""
+        devices = settings.config.devices
+        if counter is None:
+            return cls(devices.kiosk_printer, settings.config, home=settings.home)
+        if counter not in devices.counter_printers:
+            raise PrinterError(f"no printer configured for counter {counter!r}")
+        return cls(
+            devices.counter_printers[counter],
+            settings.config,
+            home=settings.home,
+            receipts=True,
+            name=f"counter-{counter}",
         )
 
     def _connect(self) -> Connection:
@@ -194,7 +217,3 @@ def render_receipt_png(
     shaper: ArabicShaper | None = None,
 ) -> Image.Image:
     return _preview(printer, lambda sizes, cfg: receipt_layout(receipt, sizes), shaper)
-
-
-def sample_lang(value: str | None, default: Lang = "ar") -> Lang:
-    return "en" if value == "en" else default

@@ -31,6 +31,7 @@ CUT_GAP = 24
 # ESC t slot -> Python codec, for the Latin pages profiles offer.
 DEFAULT_CODE_PAGES = {0: "cp437", 2: "cp850", 16: "cp1252", 19: "cp858", 40: "iso8859_15"}
 
+_ESC_WITH_ARG = {0x21, 0x45, 0x2D, 0x4D, 0x61, 0x74, 0x4A, 0x64, 0x33}
 FONT_CELLS = {False: (12, 24), True: (9, 17)}  # small (font B)?
 
 
@@ -119,6 +120,7 @@ class VirtualPrinter:
         self._line: list[Image.Image] = []
         self._line_width = 0
         self._line_align = 0
+        self._pending = b""
         # called with ("DLE EOT", n) or ("GS r", n); a virtual device answers through it
         self.on_request: Callable[[str, int], None] | None = None
 
@@ -142,7 +144,11 @@ class VirtualPrinter:
 
     # parsing ---------------------------------------------------------------------------
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes, *, final: bool = True) -> None:
+        """Interpret bytes. With `final=False` (a byte stream arriving in pieces) a command
+        cut off at the end is kept until the next call instead of being an error."""
+        data = self._pending + data
+        self._pending = b""
         i, n = 0, len(data)
         while i < n:
             b = data[i]
@@ -170,6 +176,9 @@ class VirtualPrinter:
                 else:
                     raise UnsupportedCommand(f"control byte {b:#04x}")
             except IndexError:
+                if not final:
+                    self._pending = bytes(data[i:])
+                    return
                 raise UnsupportedCommand(f"truncated command at byte {i}") from None
             except KeyError as exc:
                 raise UnsupportedCommand(f"unsupported ESC/POS at byte {i}: value {exc}") from None
@@ -186,6 +195,11 @@ class VirtualPrinter:
         if c == 0x40:  # ESC @
             self._print_line_if_any()
             self.mode = _Mode()
+            return i + 2
+        if c not in _ESC_WITH_ARG and c != 0x32:
+            raise UnsupportedCommand(f"ESC {c:#04x}")
+        if c == 0x32:
+            m.line_spacing = DEFAULT_LINE_SPACING
             return i + 2
         arg = d[i + 2]
         if c == 0x21:  # ESC ! n
@@ -211,13 +225,8 @@ class VirtualPrinter:
         elif c == 0x64:
             self._print_line_if_any()
             self._page.y += arg * m.line_spacing
-        elif c == 0x33:
+        else:  # ESC 3 n
             m.line_spacing = arg
-        elif c == 0x32:
-            m.line_spacing = DEFAULT_LINE_SPACING
-            return i + 2
-        else:
-            raise UnsupportedCommand(f"ESC {c:#04x}")
         return i + 3
 
     def _gs(self, d: bytes, i: int) -> int:
@@ -408,6 +417,13 @@ class VirtualPrinter:
             img = img.crop((0, 0, self.width, img.height))
         self._page.place(img, self.mode.align)
         self._page.y += img.height
+
+    def tear_off(self) -> None:
+        """End the page without a cut (printers with no cutter: the paper is torn off)."""
+        self._print_line_if_any()
+        if not self._page.empty:
+            self.pages.append(self._page.image())
+            self._page = _Page(self.width)
 
     def _cut(self, feed: int) -> None:
         self._print_line_if_any()

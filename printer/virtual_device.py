@@ -23,6 +23,25 @@ from printer.virtual import VirtualPrinter, stack_pages
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
+def status_reply(
+    command: str, n: int, *, paper: str = "ok", cover: str = "closed", online: bool = True
+) -> int:
+    """The byte a printer with ASB off answers to `DLE EOT n` or `GS r 1` in a given state."""
+    paper_out = paper == "out"
+    near = paper in ("near_end", "out")
+    cover_open = cover == "open"
+    if command == "DLE EOT":
+        byte = 0x12
+        if n == 1 and (cover_open or paper_out or not online):
+            byte |= 0x08
+        elif n == 2:
+            byte |= (0x04 if cover_open else 0) | (0x20 if paper_out else 0)
+        elif n == 4:
+            byte |= (0x0C if near else 0) | (0x60 if paper_out else 0)
+        return byte
+    return (0x03 if near else 0) | (0x0C if paper_out else 0)  # GS r 1
+
+
 class VirtualConnection(Connection):
     can_read = True
 
@@ -63,20 +82,7 @@ class VirtualConnection(Connection):
     # status replies, as a printer with ASB off gives them ----------------------------
 
     def _answer(self, command: str, n: int) -> None:
-        paper_out = self.paper == "out"
-        near = self.paper in ("near_end", "out")
-        cover = self.cover == "open"
-        offline = cover or paper_out or not self.online
-        if command == "DLE EOT":
-            byte = 0x12
-            if n == 1 and offline:
-                byte |= 0x08
-            elif n == 2:
-                byte |= (0x04 if cover else 0) | (0x20 if paper_out else 0)
-            elif n == 4:
-                byte |= (0x0C if near else 0) | (0x60 if paper_out else 0)
-        else:  # GS r 1: paper sensor, answered after the data before it
-            byte = (0x03 if near else 0) | (0x0C if paper_out else 0)
+        byte = status_reply(command, n, paper=self.paper, cover=self.cover, online=self.online)
         with self._lock:
             self._replies.append(byte)
 
@@ -123,6 +129,7 @@ class VirtualConnection(Connection):
         bin_path = self._file(label, ".bin")
         bin_path.write_bytes(bytes(self._job))
         self.files.append(bin_path)
+        self.printer.tear_off()
         pages = self.printer.pages[self._pages_at_start :]
         if pages:
             png = self._file(label, ".png")
