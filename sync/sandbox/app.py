@@ -106,7 +106,7 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "description": _TITLES.get(s, "Error"),
             "content": {c.PROBLEM_CONTENT_TYPE: {"schema": ref}},
         }
-        for s in (*statuses, 422, 503)
+        for s in (400, *statuses, 422, 503)
     }
 
 
@@ -269,7 +269,9 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: p.NOT_FOUND, 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {400: p.INVALID_REQUEST, 404: p.NOT_FOUND, 405: "method_not_allowed"}.get(
+            exc.status_code, "http_error"
+        )
         return JSONResponse(
             problem_body(exc.status_code, code, str(exc.detail), False),
             status_code=exc.status_code,
@@ -788,15 +790,19 @@ def create_app(
     )
     async def put_stats(
         branch: Annotated[str, Path(pattern=r"^[A-Z0-9-]{2,16}$")],
-        business_day: date,
+        business_day: Annotated[str, Path(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")],
         window_start: Annotated[str, Path(pattern=r"^([01][0-9]|2[0-3])[0-5][0-9]$")],
         body: c.StatsWindowUpload,
     ) -> Response:
+        try:
+            day = date.fromisoformat(business_day)
+        except ValueError:
+            raise ProblemException(422, p.INVALID_REQUEST, "business_day is not a date") from None
         with session() as s:
             row = s.exec(
                 select(m.StatsWindow).where(
                     m.StatsWindow.branch_code == branch,
-                    m.StatsWindow.business_day == business_day,
+                    m.StatsWindow.business_day == day,
                     m.StatsWindow.window_start == window_start,
                 )
             ).first()
@@ -805,7 +811,7 @@ def create_app(
             if row is None:
                 row = m.StatsWindow(
                     branch_code=branch,
-                    business_day=business_day,
+                    business_day=day,
                     window_start=window_start,
                     body=body.model_dump_json(),
                     received_at=now,
@@ -817,7 +823,7 @@ def create_app(
             s.commit()
             ack = c.StatsWindowAck(
                 branch_code=branch,
-                business_day=business_day,
+                business_day=day,
                 window_start=window_start,
                 services=len(body.services),
                 received_at=now,
