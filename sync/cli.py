@@ -338,6 +338,7 @@ def _relay(app: AppContext, batch: int, concurrency: int, max_backoff: float) ->
         concurrency=concurrency,
         backoff_cap_s=max_backoff,
         clock=app.clock,
+        publish=publish,
         before_round=Housekeeping(
             db,
             branch_code=cfg.branch.code,

@@ -34,7 +34,7 @@ from branch.models import Payment
 from sync import contract as c
 from sync import outbox
 from sync import problems as p
-from sync.breaker import BreakerState
+from sync.breaker import BreakerSnapshot, BreakerState
 from sync.client import CentralClient
 
 log = logging.getLogger("tabour.sync.relay")
@@ -88,6 +88,7 @@ class Relay:
         worker: str | None = None,
         before_round: Callable[[], None] | None = None,
         rng: random.Random | None = None,
+        publish: Callable[[BreakerSnapshot], None] | None = None,
     ) -> None:
         self.db = db
         self.client = client
@@ -100,6 +101,7 @@ class Relay:
         self.worker = worker or outbox.worker_id()
         self.before_round = before_round
         self.rng = rng or random.Random()
+        self.publish = publish
         self._was_open = False
 
     # -- scheduling -----------------------------------------------------------------------
@@ -114,6 +116,10 @@ class Relay:
         except p.CentralUnavailable:
             self._was_open = True
             return False
+        if self.publish is not None:
+            # A fresh relay has no transition to report: say what it sees, so a "down"
+            # left by an earlier process does not keep counters offline.
+            await asyncio.to_thread(self.publish, self.client.breakers["ssc"].snapshot())
         if self._was_open or self.client.breakers["ssc"].state is not BreakerState.closed:
             self._was_open = False
             moved = await asyncio.to_thread(outbox.pull_forward, self.db, self.clock())
