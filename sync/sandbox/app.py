@@ -301,6 +301,25 @@ def create_app(
             return Response(
                 model.model_dump_json(), status_code=status, media_type="application/json"
             )
+
+        def finish(s: Session, record: m.IdempotencyRecord) -> Response:
+            try:
+                status, model = work(s)
+                body, media = model.model_dump_json(), "application/json"
+            except ProblemException as exc:
+                if exc.retryable:
+                    raise
+                s.rollback()
+                status = exc.status
+                body = json.dumps(
+                    problem_body(exc.status, exc.code, exc.detail, False, **exc.extra)
+                )
+                media = c.PROBLEM_CONTENT_TYPE
+            record.state, record.status_code, record.body = "done", status, body
+            s.add(record)
+            s.commit()
+            return Response(body, status_code=status, media_type=media)
+
         with session() as s:
             rec = s.get(m.IdempotencyRecord, key)
             if rec is not None:
@@ -326,19 +345,21 @@ def create_app(
                     else "application/json",
                     headers={c.REPLAYED_HEADER: "true"},
                 )
-            s.add(
-                m.IdempotencyRecord(
-                    key=key, fingerprint=fingerprint, state="in_progress", created_at=_now()
-                )
+            record = m.IdempotencyRecord(
+                key=key, fingerprint=fingerprint, state="in_progress", created_at=_now()
             )
+            if not injector.faults.hold_ms:
+                # Nothing awaits between the check and the answer, so on this single event
+                # loop no duplicate can interleave: record and work in one transaction.
+                return finish(s, record)
+            s.add(record)
             try:
                 s.commit()
             except IntegrityError:
                 raise ProblemException(
                     409, p.REQUEST_IN_PROGRESS, "duplicate request in progress", retryable=True
                 ) from None
-        if injector.faults.hold_ms:
-            await asyncio.sleep(injector.faults.hold_ms / 1000)
+        await asyncio.sleep(injector.faults.hold_ms / 1000)
         try:
             with session() as s:
                 try:
