@@ -330,7 +330,11 @@ def _relay(app: AppContext, batch: int, concurrency: int, max_backoff: float) ->
     def publish(snap: Any) -> None:
         link_state.publish(db, snap, utc_now(), by="relay")
 
-    client = CentralClient.from_settings(cfg.central, app.env, on_breaker_change=publish)
+    # One connection per concurrent delivery: httpcore's pool scans every connection for
+    # each request, so a larger pool only costs CPU.
+    client = CentralClient.from_settings(
+        cfg.central, app.env, on_breaker_change=publish, max_connections=concurrency
+    )
     return Relay(
         db,
         client,
@@ -338,6 +342,7 @@ def _relay(app: AppContext, batch: int, concurrency: int, max_backoff: float) ->
         concurrency=concurrency,
         backoff_cap_s=max_backoff,
         clock=app.clock,
+        publish=publish,
         before_round=Housekeeping(
             db,
             branch_code=cfg.branch.code,
@@ -351,7 +356,7 @@ def _relay(app: AppContext, batch: int, concurrency: int, max_backoff: float) ->
 @click.group(invoke_without_command=True)
 @click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
 @click.option("--batch", default=64, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 128))
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 128))
 @click.option("--max-backoff", default=300.0, show_default=True, type=click.FloatRange(0.1, 86400))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context

@@ -18,6 +18,10 @@ from sync.breaker import BreakerSnapshot, BreakerState
 
 
 def publish(db: Database, snap: BreakerSnapshot, now: datetime, by: str | None = None) -> None:
+    with db.read() as s:
+        current = s.get(CentralLink, snap.name)
+        if current is not None and current.state == snap.state.value:
+            return  # nothing new: spare the write lock
     with db.write() as s:
         row = s.get(CentralLink, snap.name) or CentralLink(
             upstream=snap.name, state=snap.state.value, changed_at=now

@@ -269,7 +269,7 @@ def pull_forward(db: Database, now: datetime) -> int:
 def counts(db: Database, now: datetime) -> dict[str, Any]:
     with db.read() as s:
         rows = dict(
-            s.execute(select(_T.c.status, func.count()).group_by(_T.c.status)).tuples().all()
+            (r[0], r[1]) for r in s.execute(select(_T.c.status, func.count()).group_by(_T.c.status))
         )
         oldest = s.execute(
             select(func.min(_T.c.created_at)).where(_T.c.status.in_((PENDING, IN_FLIGHT)))

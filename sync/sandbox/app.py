@@ -106,7 +106,7 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "description": _TITLES.get(s, "Error"),
             "content": {c.PROBLEM_CONTENT_TYPE: {"schema": ref}},
         }
-        for s in (*statuses, 422, 503)
+        for s in (400, *statuses, 422, 503)
     }
 
 
@@ -269,7 +269,9 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: p.NOT_FOUND, 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {400: p.INVALID_REQUEST, 404: p.NOT_FOUND, 405: "method_not_allowed"}.get(
+            exc.status_code, "http_error"
+        )
         return JSONResponse(
             problem_body(exc.status_code, code, str(exc.detail), False),
             status_code=exc.status_code,
@@ -299,6 +301,25 @@ def create_app(
             return Response(
                 model.model_dump_json(), status_code=status, media_type="application/json"
             )
+
+        def finish(s: Session, record: m.IdempotencyRecord) -> Response:
+            try:
+                status, model = work(s)
+                body, media = model.model_dump_json(), "application/json"
+            except ProblemException as exc:
+                if exc.retryable:
+                    raise
+                s.rollback()
+                status = exc.status
+                body = json.dumps(
+                    problem_body(exc.status, exc.code, exc.detail, False, **exc.extra)
+                )
+                media = c.PROBLEM_CONTENT_TYPE
+            record.state, record.status_code, record.body = "done", status, body
+            s.add(record)
+            s.commit()
+            return Response(body, status_code=status, media_type=media)
+
         with session() as s:
             rec = s.get(m.IdempotencyRecord, key)
             if rec is not None:
@@ -324,19 +345,21 @@ def create_app(
                     else "application/json",
                     headers={c.REPLAYED_HEADER: "true"},
                 )
-            s.add(
-                m.IdempotencyRecord(
-                    key=key, fingerprint=fingerprint, state="in_progress", created_at=_now()
-                )
+            record = m.IdempotencyRecord(
+                key=key, fingerprint=fingerprint, state="in_progress", created_at=_now()
             )
+            if not injector.faults.hold_ms:
+                # Nothing awaits between the check and the answer, so on this single event
+                # loop no duplicate can interleave: record and work in one transaction.
+                return finish(s, record)
+            s.add(record)
             try:
                 s.commit()
             except IntegrityError:
                 raise ProblemException(
                     409, p.REQUEST_IN_PROGRESS, "duplicate request in progress", retryable=True
                 ) from None
-        if injector.faults.hold_ms:
-            await asyncio.sleep(injector.faults.hold_ms / 1000)
+        await asyncio.sleep(injector.faults.hold_ms / 1000)
         try:
             with session() as s:
                 try:
@@ -788,15 +811,19 @@ def create_app(
     )
     async def put_stats(
         branch: Annotated[str, Path(pattern=r"^[A-Z0-9-]{2,16}$")],
-        business_day: date,
+        business_day: Annotated[str, Path(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")],
         window_start: Annotated[str, Path(pattern=r"^([01][0-9]|2[0-3])[0-5][0-9]$")],
         body: c.StatsWindowUpload,
     ) -> Response:
+        try:
+            day = date.fromisoformat(business_day)
+        except ValueError:
+            raise ProblemException(422, p.INVALID_REQUEST, "business_day is not a date") from None
         with session() as s:
             row = s.exec(
                 select(m.StatsWindow).where(
                     m.StatsWindow.branch_code == branch,
-                    m.StatsWindow.business_day == business_day,
+                    m.StatsWindow.business_day == day,
                     m.StatsWindow.window_start == window_start,
                 )
             ).first()
@@ -805,7 +832,7 @@ def create_app(
             if row is None:
                 row = m.StatsWindow(
                     branch_code=branch,
-                    business_day=business_day,
+                    business_day=day,
                     window_start=window_start,
                     body=body.model_dump_json(),
                     received_at=now,
@@ -817,7 +844,7 @@ def create_app(
             s.commit()
             ack = c.StatsWindowAck(
                 branch_code=branch,
-                business_day=business_day,
+                business_day=day,
                 window_start=window_start,
                 services=len(body.services),
                 received_at=now,

@@ -123,7 +123,9 @@ def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            raise RuntimeError(f"sandbox did not start: {(tmp / 'sandbox.log').read_text()[-2000:]}")
+            raise RuntimeError(
+                f"sandbox did not start: {(tmp / 'sandbox.log').read_text()[-2000:]}"
+            )
         time.sleep(0.1)
     engine = create_engine(db_url)
     yield Sandbox(url, db_url, engine, proc)

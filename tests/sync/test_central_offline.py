@@ -1,0 +1,180 @@
+"""Offline: reads from snapshots marked stale, purge after the TTL, the offline payment rules,
+and the audit trail of lookups."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from branch.audit import verify_chain
+from branch.clock import FixedClock, utc_now
+from branch.db import Database
+from branch.models import AuditEntry, Role, Snapshot
+from branch.settings import Settings
+from branch.staff import Actor
+from sync import link_state
+from sync import problems as p
+from sync.breaker import BreakerSnapshot, BreakerState
+from sync.central import Central
+from sync.payments import OfflinePaymentRefused
+from sync.snapshots import SnapshotStore
+
+CLERK = Actor("sara", Role.clerk)
+
+
+def run(central: Central, coro_fn: Any) -> Any:
+    async def go() -> Any:
+        try:
+            return await coro_fn(central)
+        finally:
+            await central.aclose()
+
+    return asyncio.run(go())
+
+
+def open_central(db: Database, settings: Settings, sandbox: Any, **kw: Any) -> Central:
+    kw.setdefault("timeout_s", 1.0)
+    kw.setdefault("read_attempts", 1)
+    return Central.open(db, settings, env={"TABOUR_CENTRAL_URL": sandbox.url}, **kw)
+
+
+def test_reads_fall_back_to_stale_snapshots(
+    sqlite_db: Database, settings: Settings, central: Any
+) -> None:
+    nn = central.nn(1)
+
+    async def online(c: Central) -> Any:
+        who = await c.lookup(actor=CLERK, national_number=nn)
+        st = await c.statement(who.value.contributor_id, actor=CLERK)
+        naf = await c.naf_eligibility(nn, actor=CLERK)
+        housing = await c.housing_lookup(nn, actor=CLERK)
+        return who, st, naf, housing
+
+    who, st, naf, housing = run(open_central(sqlite_db, settings, central), online)
+    assert not who.stale and not st.stale and not naf.stale and not housing.stale
+    central.faults(outage=True)
+
+    async def offline(c: Central) -> Any:
+        who2 = await c.lookup(actor=CLERK, national_number=nn)
+        st2 = await c.statement(who2.value.contributor_id, actor=CLERK)
+        naf2 = await c.naf_eligibility(nn, actor=CLERK)
+        with pytest.raises(p.CentralUnavailable, match="no copy"):
+            await c.lookup(actor=CLERK, national_number=central.nn(2))
+        return who2, st2, naf2
+
+    who2, st2, naf2 = run(open_central(sqlite_db, settings, central), offline)
+    assert who2.stale and who2.value == who.value and who2.as_of == who.as_of
+    assert st2.stale and st2.value.total_due_fils == st.value.total_due_fils
+    assert naf2.stale
+    with sqlite_db.read() as s:
+        outcomes = [
+            (a.action, a.outcome)
+            for a in s.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
+        ]
+        assert verify_chain(s) is None
+    assert ("central.lookup", "ok") in outcomes and ("central.lookup", "stale") in outcomes
+    assert outcomes.count(("central.lookup", "ok")) == 1
+
+
+def test_snapshots_expire_and_are_purged(
+    sqlite_db: Database, settings: Settings, central: Any
+) -> None:
+    clock = FixedClock(utc_now())
+    c = open_central(sqlite_db, settings, central)
+    c.clock = clock
+    c.snapshots = SnapshotStore(sqlite_db, settings.config.central.snapshot_ttl_h, clock)
+    central.faults()
+    run(c, lambda c: c.lookup(national_number=central.nn(0)))
+    store = c.snapshots
+    with sqlite_db.read() as s:
+        assert s.execute(select(func.count()).select_from(Snapshot)).scalar() == 2  # by nn + by id
+    clock.advance(settings.config.central.snapshot_ttl_h * 3600 + 60)
+    from sync.contract import ContributorSummary
+
+    assert store.get("contributor", f"national_number:{central.nn(0)}", ContributorSummary) is None
+    assert store.purge() == 2
+
+
+def _go_offline(db: Database) -> None:
+    link_state.publish(
+        db, BreakerSnapshot("ssc", BreakerState.open, 3, "outage", 0.0), utc_now(), by="test"
+    )
+
+
+def test_offline_payment_rules(sqlite_db: Database, settings: Settings, central: Any) -> None:
+    nn = central.nn(1)  # owes three months
+    cap = settings.config.central.offline_cash_cap_fils
+    c = open_central(sqlite_db, settings, central)
+    _go_offline(sqlite_db)
+    assert c.is_offline()
+    with pytest.raises(OfflinePaymentRefused, match="no recent copy"):
+        c.create_payment_now(actor=CLERK, national_number=nn, amount_fils=1000, purpose="arrears")
+
+    async def warm(c: Central) -> Any:
+        who = await c.lookup(national_number=nn)
+        return await c.statement(who.value.contributor_id)
+
+    st = run(c, warm).value
+    due = st.total_due_fils
+    assert due > 0
+    c = open_central(sqlite_db, settings, central)
+    with pytest.raises(OfflinePaymentRefused, match="only cash"):
+        c.create_payment_now(
+            actor=CLERK, national_number=nn, amount_fils=1000, purpose="arrears", method="card"
+        )
+    with pytest.raises(OfflinePaymentRefused, match="offline cap"):
+        c.create_payment_now(
+            actor=CLERK, national_number=nn, amount_fils=cap + 1, purpose="arrears"
+        )
+    first = min(due, cap) - 1
+    view = c.create_payment_now(
+        actor=CLERK, national_number=nn, amount_fils=first, purpose="arrears"
+    )
+    assert (
+        view.offline and view.provisional_receipt_no and view.contributor_ref == st.contributor_id
+    )
+    left = due - first
+    with pytest.raises(OfflinePaymentRefused, match="cached dues leave"):
+        c.create_payment_now(
+            actor=CLERK, national_number=nn, amount_fils=left + 1, purpose="arrears"
+        )
+    c.create_payment_now(actor=CLERK, national_number=nn, amount_fils=left, purpose="arrears")
+    asyncio.run(c.aclose())
+
+
+def test_online_payment_needs_no_snapshot(
+    sqlite_db: Database, settings: Settings, central: Any
+) -> None:
+    c = open_central(sqlite_db, settings, central)
+    assert not c.is_offline()
+    view = asyncio.run(
+        c.create_payment(
+            actor=CLERK, national_number=central.nn(3), amount_fils="1234", purpose="late_fee"
+        )
+    )
+    assert not view.offline and view.contributor_ref == ""
+    status = asyncio.run(c.payment_status(view.client_payment_id))
+    assert status.delivery == "queued"
+    asyncio.run(c.aclose())
+
+
+def test_breaker_changes_are_published_for_other_processes(
+    sqlite_db: Database, settings: Settings, central: Any
+) -> None:
+    central.faults(outage=True)
+    c = open_central(sqlite_db, settings, central, reset_timeout_s=30)
+
+    async def fail(c: Central) -> None:
+        for _ in range(3):
+            with pytest.raises(p.CentralUnavailable):
+                await c.naf_application("N0000000")
+
+    run(c, fail)
+    states = link_state.read_all(sqlite_db)
+    assert states["naf"]["state"] == "open" and "ssc" not in states
+    assert not link_state.is_offline(sqlite_db, "ssc")
+    _ = timedelta
