@@ -73,6 +73,21 @@ def resolve_font(configured: str | None = None) -> Path:
     return path
 
 
+def set_weight(font: ImageFont.FreeTypeFont, weight: float) -> None:
+    """Set the weight axis of a variable font (static fonts are left as they are)."""
+    try:
+        axes = font.get_variation_axes()
+    except OSError:  # not a variable font
+        return
+    values = []
+    for axis in axes:
+        name = axis["name"]
+        name = name.decode("ascii", "replace") if isinstance(name, bytes) else str(name)
+        is_weight = name.strip().lower() in ("weight", "wght")
+        values.append(float(weight) if is_weight else float(axis["default"]))
+    font.set_variation_by_axes(values)
+
+
 def default_mode() -> ShaperMode:
     return "raqm" if features.check("raqm") else "basic"
 
@@ -113,18 +128,7 @@ class ArabicShaper:
         if size not in self._fonts:
             layout = ImageFont.Layout.RAQM if self.mode == "raqm" else ImageFont.Layout.BASIC
             font = ImageFont.truetype(str(self.font_path), size, layout_engine=layout)
-            try:
-                axes = font.get_variation_axes()
-            except OSError:  # a static font has no axes
-                axes = []
-            if axes:
-                values = []
-                for axis in axes:
-                    name = axis["name"]
-                    name = name.decode("ascii", "replace") if isinstance(name, bytes) else name
-                    is_weight = str(name).strip().lower() in ("weight", "wght")
-                    values.append(float(self.weight) if is_weight else float(axis["default"]))
-                font.set_variation_by_axes(values)
+            set_weight(font, self.weight)
             self._fonts[size] = font
         return self._fonts[size]
 

@@ -75,7 +75,7 @@ class EscposRenderer:
         if found is None:
             style = ArabicStyle(self.sizes.arabic_px[el.role], self.profile.dots_per_line, el.align)
             image = self.shaper.render(el.text, style)
-            found = Art(el.key or f"inline:{el.text}", Bitmap.from_image(image, el.align))
+            found = Art(el.key or "inline", Bitmap.from_image(image, el.align))
             if el.key:  # per-ticket Arabic is not worth keeping
                 self._arts[memo] = found
         return found
@@ -105,8 +105,10 @@ class EscposRenderer:
                 result.defined.append(art.name)
         return code
 
-    def _print_art(self, art: Art, result: RenderResult, out: bytearray) -> None:
-        code = self._stored(art, result, out)
+    def _print_art(
+        self, art: Art, result: RenderResult, out: bytearray, *, cacheable: bool = True
+    ) -> None:
+        code = self._stored(art, result, out) if cacheable else None
         if code is None:
             out += cmd.raster(art.bitmap)
             result.inline_raster_bytes += art.bitmap.size_bytes
@@ -194,7 +196,7 @@ class EscposRenderer:
                     out += cmd.LF
             elif isinstance(el, Arabic):
                 set_align(el.align)
-                self._print_art(self.art(el), result, out)
+                self._print_art(self.art(el), result, out, cacheable=el.key is not None)
             elif isinstance(el, Rule):
                 rule = self.rule_art()
                 code = self._stored(rule, result, out)

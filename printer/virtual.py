@@ -19,6 +19,7 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from printer.arabic import set_weight
 from printer.errors import UnsupportedCommand
 from printer.qr import qr_image
 from printer.raster import Bitmap
@@ -75,20 +76,7 @@ class _Page:
 @cache
 def _latin_font(path: str, px: int, bold: bool) -> ImageFont.FreeTypeFont:
     font = ImageFont.truetype(path, px, layout_engine=ImageFont.Layout.BASIC)
-    try:
-        axes = font.get_variation_axes()
-    except OSError:
-        return font
-    values = []
-    for axis in axes:
-        name = axis["name"]
-        name = name.decode("ascii", "replace") if isinstance(name, bytes) else str(name)
-        values.append(
-            (750.0 if bold else 500.0)
-            if "eight" in name or "wght" in name
-            else float(axis["default"])
-        )
-    font.set_variation_by_axes(values)
+    set_weight(font, 750 if bold else 500)
     return font
 
 

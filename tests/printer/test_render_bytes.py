@@ -156,3 +156,13 @@ def test_big_graphics_use_gs_8_l(profile, shaper) -> None:
     vp = VirtualPrinter()
     vp.feed(data + cmd.print_graphics(b"AA", nv=False) + cmd.cut())
     assert vp.pages[0].height >= 1000
+
+
+def test_per_receipt_arabic_is_never_stored(renderer, demo) -> None:
+    from printer.layout import receipt_layout
+    from printer.samples import sample_receipt
+
+    result = renderer.render(receipt_layout(sample_receipt(demo), renderer.sizes))
+    assert result.inline_raster_bytes > 0  # the purpose, drawn for this receipt only
+    assert "inline" not in renderer.cache.stored() and "inline" not in result.defined
+    assert "label:purpose" in result.defined
