@@ -135,7 +135,7 @@ def test_four_counters_offline_then_two_relays_deliver_exactly_once(
         for i in range(4)
     ]
     for w in writers:
-        _out, err = w.communicate(timeout=120)
+        _, err = w.communicate(timeout=120)
         assert w.returncode == 0, err.decode()[-2000:]
     created_s = time.monotonic() - t0
     counts = outbox.counts(db, utc_now())
