@@ -11,6 +11,7 @@ number (those travel only in bodies).
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import os
 import stat
@@ -585,7 +586,7 @@ class SyncCentralClient:
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         attr = getattr(self.client, name)
-        if not asyncio.iscoroutinefunction(attr):
+        if not inspect.iscoroutinefunction(attr):
             return attr  # type: ignore[no-any-return]
 
         def blocking(*args: Any, **kw: Any) -> Any:

@@ -340,6 +340,7 @@ class Relay:
                     "b_payload": payload,
                 }
             )
+        outbox.unblock(s, [o.item.id for o in mine], now)
         s.execute(
             update(t)
             .where(t.c.id == bindparam("b_id"))

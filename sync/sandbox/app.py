@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
-import tempfile
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -144,11 +142,6 @@ def make_engine(url: str | None) -> Engine:
     if parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg"))
     return create_engine(url, pool_pre_ping=True)
-
-
-def default_db_url(seed: int) -> str:
-    """A file per seed in the temp directory: tests and the demo can inspect it."""
-    return f"sqlite:///{os.path.join(tempfile.gettempdir(), f'tabour-sandbox-{seed}.db')}"
 
 
 # -- conversions --------------------------------------------------------------------------
