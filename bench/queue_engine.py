@@ -45,18 +45,7 @@ from queue_kiosk.engine import QueueEngine
 from queue_kiosk.policy import rank_at
 
 GOAL_P99_MS = 20.0
-SERVICES = [
-    "CONTRIB",
-    "INQUIRY",
-    "RETIRE",
-    "UNEMP",
-    "MATERN",
-    "INJURY",
-    "NAF",
-    "HEALTH",
-    "HOUSING",
-    "COMPLAINT",
-]
+SERVICES = [s.code for s in parse_config(demo_config_text(), "demo").services]
 
 
 def bench_config(path: Path, counters: int = 32) -> None:

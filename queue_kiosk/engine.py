@@ -503,11 +503,12 @@ class QueueEngine:
         with self.db.write() as s:
             now = self.clock()
             day = self.today(now)
-            waiting = list(s.exec(select(Ticket).where(
+            stmt = select(Ticket).where(
                 Ticket.status == TicketStatus.waiting, col(Ticket.business_day) <= day
-            ).with_for_update() if self.db.is_postgres else select(Ticket).where(
-                Ticket.status == TicketStatus.waiting, col(Ticket.business_day) <= day
-            )))  # fmt: skip
+            )
+            if self.db.is_postgres:
+                stmt = stmt.with_for_update()
+            waiting = list(s.exec(stmt))
             for t in waiting:
                 t.status, t.finished_at, t.outcome = TicketStatus.expired, now, "expired"
                 s.add(t)

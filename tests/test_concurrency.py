@@ -20,22 +20,11 @@ from sqlmodel import select
 
 from branch.db import Database
 from branch.models import DayCounter, Ticket, TicketEvent
-from branch.settings import Settings
+from branch.settings import Settings, demo_config_text, parse_config
 from tests.support import queue_workers
 
 pytestmark = pytest.mark.slow
-SERVICES = [
-    "CONTRIB",
-    "INQUIRY",
-    "RETIRE",
-    "UNEMP",
-    "MATERN",
-    "INJURY",
-    "NAF",
-    "HEALTH",
-    "HOUSING",
-    "COMPLAINT",
-]
+SERVICES = [s.code for s in parse_config(demo_config_text(), "demo").services]
 
 
 def assert_numbering_gap_free(db: Database) -> dict[str, int]:

@@ -355,23 +355,9 @@ def create_app(
         await asyncio.sleep(injector.faults.hold_ms / 1000)
         try:
             with session() as s:
-                try:
-                    status, model = work(s)
-                    body, media = model.model_dump_json(), "application/json"
-                except ProblemException as exc:
-                    if exc.retryable:
-                        raise
-                    s.rollback()
-                    status = exc.status
-                    body = json.dumps(
-                        problem_body(exc.status, exc.code, exc.detail, False, **exc.extra)
-                    )
-                    media = c.PROBLEM_CONTENT_TYPE
                 rec = s.get(m.IdempotencyRecord, key)
                 assert rec is not None
-                rec.state, rec.status_code, rec.body = "done", status, body
-                s.add(rec)
-                s.commit()
+                return finish(s, rec)
         except BaseException:
             with session() as s:
                 rec = s.get(m.IdempotencyRecord, key)
@@ -379,7 +365,6 @@ def create_app(
                     s.delete(rec)
                     s.commit()
             raise
-        return Response(body, status_code=status, media_type=media)
 
     # -- health ---------------------------------------------------------------------------
     @app.get(f"{c.API_PREFIX}/health", response_model=c.Health, responses=_problems())
