@@ -111,6 +111,9 @@ def init(app: AppContext, demo: bool, as_json: bool) -> None:
         path.write_text(demo_config_text(), encoding="utf-8")
         wrote_config = True
     settings = app.settings
+    from branch.secret import load_or_create
+
+    load_or_create(settings.home)
     upgrade(settings.database_url)
     added: list[str] = []
     with app.db.write() as s:

@@ -1,0 +1,1 @@
+"""The small Textual toolkit every Tabour front-end shares (DESIGN §2)."""
