@@ -27,6 +27,7 @@ separate schemas do not hear each other.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -345,10 +346,8 @@ class ChangeFeed:
     def _drop_pg(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            try:
+            with contextlib.suppress(Exception):
                 conn.close()
-            except Exception:
-                pass
 
 
 __all__ = ["EVERYTHING", "Change", "ChangeFeed", "announce", "parse_payload", "payload_of"]
