@@ -159,6 +159,7 @@ def test_postgres_payloads_carry_no_personal_data(
         assert "sara" not in p and "Haddad" not in p and t["code"] not in p and "NAF" not in p
 
 
+@pytest.mark.postgres
 def test_announce_refuses_free_text_kinds(postgres_db: Database) -> None:
     with pytest.raises(ValueError), postgres_db.write() as s:
         live.announce(s, "issued to Ahmad 9901012345")
