@@ -49,9 +49,7 @@ def row(parts: Sequence[str], lang: str, bidi: Bidi = "app", sep: str = "  ") ->
     return sep.join(rtl(p, "app") for p in reversed(parts))
 
 
-def label_value(
-    label: str, value: str, lang: str, bidi: Bidi = "app", sep: str = ": "
-) -> str:
+def label_value(label: str, value: str, lang: str, bidi: Bidi = "app", sep: str = ": ") -> str:
     """`Label: value` in English; in Arabic the label sits right of its value."""
     if not is_rtl(lang):
         return f"{label}{sep}{value}"

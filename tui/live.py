@@ -73,9 +73,7 @@ def start_live_updates(app: App, db: Database, *, wait_s: float = 0.25, **feed_o
         finally:
             feed.close()
 
-    return app.run_worker(
-        watch, name="live updates", group=GROUP, thread=True, exit_on_error=False
-    )
+    return app.run_worker(watch, name="live updates", group=GROUP, thread=True, exit_on_error=False)
 
 
 __all__ = ["GROUP", "DataChanged", "start_live_updates"]

@@ -1,12 +1,12 @@
 """What stable Pilot and snapshot tests need: a fixed clock, no blinking, a size.
 
-    async def test_home():
-        async with run_at(make_app(clock=fixed_clock()), (100, 30)) as pilot:
-            ...
+async def test_home():
+    async with run_at(make_app(clock=fixed_clock()), (100, 30)) as pilot:
+        ...
 
-    def test_home_snapshot(snap_compare):
-        assert snap_compare(make_app(clock=fixed_clock()), terminal_size=(100, 30),
-                            run_before=settle)
+def test_home_snapshot(snap_compare):
+    assert snap_compare(make_app(clock=fixed_clock()), terminal_size=(100, 30),
+                        run_before=settle)
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import func, select
@@ -22,8 +23,8 @@ from tui.theme import BASE_TCSS, use_theme
 
 
 class ExampleApp(App):
-    CSS_PATH = [BASE_TCSS]
-    BINDINGS = [Binding("f2", "toggle_lang", "Language", id="example.toggle_lang")]
+    CSS_PATH: ClassVar = [BASE_TCSS]
+    BINDINGS: ClassVar = [Binding("f2", "toggle_lang", "Language", id="example.toggle_lang")]
 
     def __init__(self, db: Database | None, ui: UISettings, clock: Clock, lang: str) -> None:
         super().__init__()
@@ -55,9 +56,9 @@ class ExampleApp(App):
         assert self.db is not None
         with self.db.read() as s:
             self.waiting = s.exec(
-                select(func.count()).select_from(Ticket).where(
-                    Ticket.status == TicketStatus.waiting
-                )
+                select(func.count())
+                .select_from(Ticket)
+                .where(Ticket.status == TicketStatus.waiting)
             ).one()
         self.render_text()
 
