@@ -163,3 +163,35 @@ def test_postgres_payloads_carry_no_personal_data(
 def test_announce_refuses_free_text_kinds(postgres_db: Database) -> None:
     with pytest.raises(ValueError), postgres_db.write() as s:
         live.announce(s, "issued to Ahmad 9901012345")
+
+
+def test_subscribers_each_get_changes_on_their_own_thread(
+    sqlite_db: Database, settings: Settings
+) -> None:
+    """Two subscribers and `wait()` all hear one commit; an unsubscribed one stops hearing."""
+    import threading
+
+    heard: dict[str, list[Change]] = {"a": [], "b": []}
+    events = {k: threading.Event() for k in heard}
+
+    def make(name: str):
+        def callback(change: Change) -> None:
+            heard[name].append(change)
+            events[name].set()
+
+        return callback
+
+    eng = QueueEngine(Database(sqlite_db.url), settings.config)  # its own connections
+    with ChangeFeed(sqlite_db) as feed:
+        feed.subscribe(make("a"))
+        stop_b = feed.subscribe(make("b"))
+        eng.issue("CONTRIB")
+        assert events["a"].wait(20) and events["b"].wait(20)
+        assert wait_until(feed, lambda c: True).everything
+        stop_b()
+        events["a"].clear()
+        before_b = len(heard["b"])
+        eng.issue("CONTRIB")
+        assert events["a"].wait(20)
+        assert len(heard["b"]) == before_b
+    eng.db.dispose()
