@@ -9,6 +9,7 @@ is one line naming the file, the key and the problem.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import date
@@ -17,7 +18,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from branch.errors import ConfigError
 
@@ -141,9 +150,32 @@ class CentralSettings(_Strict):
     snapshot_ttl_h: Annotated[float, Field(gt=0, le=24 * 60)] = 72.0
 
 
+_KEY = re.compile(r"^(?:(?:ctrl|shift|alt|meta|super|hyper)\+)*(?:[a-z0-9_]{2,}|[!-~])$")
+_BINDING_ID = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
+
+
+def _key_string(value: str) -> str:
+    """`f5`, `ctrl+s`, `escape`, `1`, or several separated by commas (Textual key names)."""
+    keys = [k.strip() for k in value.split(",")]
+    bad = next((k for k in keys if not _KEY.match(k)), None)
+    if bad is not None:
+        raise ValueError(f"{bad!r} is not a key (e.g. f5, ctrl+s, escape, 1; several: \"f5,ctrl+r\")")
+    return ",".join(keys)
+
+
+def _binding_id(value: str) -> str:
+    if not _BINDING_ID.match(value):
+        raise ValueError(f"{value!r} is not a binding id (e.g. counter.call_next)")
+    return value
+
+
 class UISettings(_Strict):
     bidi: Literal["app", "terminal"] = "app"
     default_lang: Lang = "ar"
+    # `[ui.keys]`: binding id -> key(s), loaded into each app's keymap (tui.keymap).
+    keys: dict[
+        Annotated[str, AfterValidator(_binding_id)], Annotated[str, AfterValidator(_key_string)]
+    ] = Field(default_factory=dict)
 
 
 class DatabaseSettings(_Strict):

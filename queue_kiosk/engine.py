@@ -19,7 +19,7 @@ from sqlalchemy import Date, Integer, String, bindparam, text
 from sqlalchemy.sql.elements import TextClause
 from sqlmodel import Session, col, select
 
-from branch import audit
+from branch import audit, live
 from branch.clock import Clock, business_day, utc_now
 from branch.db import Database
 from branch.errors import DomainError, NotFound, NothingWaiting
@@ -112,6 +112,7 @@ def _event(
         ticket_id=ticket.id, kind=kind, at=at, counter_number=counter,
         staff_username=actor.username, data=json.dumps(data, default=str) if data else None,
     ))  # fmt: skip
+    live.announce(session, kind, ticket.id, counter)
 
 
 class QueueEngine:
@@ -478,6 +479,7 @@ class QueueEngine:
                 subject_ref=f"counter:{counter}",
                 where=f"counter:{counter}",
             )
+            live.announce(s, f"counter.{verb}", counter=counter)
             s.flush()
             return c
 
@@ -518,6 +520,7 @@ class QueueEngine:
                 if self._active_ticket(s, c.number, lock=False) is None:
                     c.status, c.staff_username = CounterStatus.closed, None
                     s.add(c)
+                    live.announce(s, "counter.close", counter=c.number)
                     closed += 1
             audit.append(
                 s,
