@@ -7,19 +7,15 @@ is set up. Failures are `TabourError`s: one line on stderr and a non-zero exit.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from branch.cli import AppContext, emit, pass_ctx
+from branch.errors import NotFound
 from branch.settings import BranchConfig, PrinterConfig, config_path, tabour_home
 from printer.errors import PrinterError
-
-if TYPE_CHECKING:
-    from printer.service import TicketPrinter
 
 
 class PrintFailed(PrinterError):
@@ -86,7 +82,7 @@ def printer_test(
     try:
         ticket = sample_ticket(config, "en" if lang == "en" else "ar", service_code=service_code)
     except KeyError:
-        raise PrintFailed(f"unknown service {service_code!r}") from None
+        raise NotFound(f"unknown service {service_code!r}") from None
     started = time.monotonic()
     tp = TicketPrinter(pcfg, config, home=_home(app), name="test")
     try:
@@ -105,8 +101,8 @@ def printer_test(
         "seconds": round(time.monotonic() - started, 2),
         "startup_bytes": tp.worker.startup_bytes,
     }
-    if tp.spec.kind == "virtual" and (png := _latest_png(tp)) is not None:
-        out["png"] = str(png)
+    if job.preview is not None:
+        out["png"] = str(job.preview)
     emit(
         out,
         as_json,
@@ -117,14 +113,6 @@ def printer_test(
             + (f"; warning: {o['warning']}" if o.get("warning") else "")
         ),
     )
-
-
-def _latest_png(tp: TicketPrinter) -> Path | None:
-    directory = Path(tp.spec.target).expanduser()
-    if not directory.is_absolute():
-        directory = tp.home / directory
-    pngs = sorted(directory.glob("*.png"), key=os.path.getmtime)
-    return pngs[-1] if pngs else None
 
 
 @printer.command("render")

@@ -31,7 +31,7 @@ Kind = Literal["serial", "usb", "network", "file", "virtual"]
 KINDS = ("serial", "usb", "network", "file", "virtual")
 SERIAL_KEYS = {"baudrate", "flow", "bytesize", "parity", "stopbits", "write_timeout"}
 USB_KEYS = {"interface", "in_ep", "out_ep", "timeout"}
-VIRTUAL_KEYS = {"paper", "cover", "online"}
+VIRTUAL_KEYS = {"paper", "cover", "online", "fault"}
 
 
 @dataclass(frozen=True)
@@ -173,8 +173,9 @@ class Connection:
     def begin_job(self, label: str) -> None:
         """Hook: a job's bytes start (the virtual device files them per job)."""
 
-    def end_job(self, label: str, printed: bool) -> None:
-        """Hook: a job is over."""
+    def end_job(self, label: str, printed: bool) -> Path | None:
+        """Hook: a job is over; a device that keeps a picture of it returns its path."""
+        return None
 
 
 class SerialConnection(Connection):

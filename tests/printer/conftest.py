@@ -26,7 +26,7 @@ from printer.graphics_cache import GraphicsCache
 from printer.profiles import PrinterProfile, load_profile
 from printer.samples import demo_config
 from printer.virtual import VirtualPrinter
-from printer.virtual_device import status_reply
+from printer.virtual_device import reply
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +81,8 @@ class PtyPrinter:
             return
         with contextlib.suppress(OSError):
             os.write(
-                self.master, bytes([status_reply(command, n, paper=self.paper, cover=self.cover)])
+                self.master,
+                reply(self.printer, command, n, paper=self.paper, cover=self.cover),
             )
 
     def _pump(self) -> None:

@@ -54,7 +54,7 @@ def test_printer_test_failure_is_one_line(no_config: Path, tmp_path: Path, capsy
     [
         (["--profile", "TM-NOPE"], 2, "unknown printer profile 'TM-NOPE'"),
         (["--device", "parallel:LPT1"], 2, "expected one of serial:"),
-        (["--service", "NOPE", "--device", "virtual:x"], 8, "unknown service 'NOPE'"),
+        (["--service", "NOPE", "--device", "virtual:x"], 1, "unknown service 'NOPE'"),
     ],
 )
 def test_printer_test_bad_input(no_config: Path, capsys, argv, code, message) -> None:
