@@ -114,6 +114,15 @@ class VirtualPrinter:
             if profile and profile.font_columns
             else FONT_CELLS
         )
+        # a model with a 42-column font A wraps after 42 characters, whatever dots remain
+        self.text_width = {
+            small: (
+                profile.cell_width(small) * profile.font_columns[small]
+                if profile and profile.font_columns
+                else self.width
+            )
+            for small in (False, True)
+        }
         self.font_path = str(font_path)
         self.mode = _Mode()
         self.transcript: list[str] = []  # decoded text of each printed line, in order
@@ -433,7 +442,8 @@ class VirtualPrinter:
         self._add_to_line(self._glyph(ch), ch)
 
     def _add_to_line(self, glyph: Image.Image, ch: str = "") -> None:
-        if self._line_width + glyph.width > self.width:
+        limit = self.text_width[self.mode.small] if ch else self.width
+        if self._line_width + glyph.width > min(limit, self.width):
             self._print_line()  # the printer wraps a full line by itself
         if not self._line:
             self._line_align = self.mode.align  # ESC a counts at the start of a line
