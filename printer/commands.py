@@ -91,6 +91,14 @@ def query_graphics_keys(nv: bool) -> bytes:
     return _gs_l(bytes([0x30, 64 if nv else 80, 0x4B, 0x43]))
 
 
+SERIAL_NUMBER = 68
+
+
+def transmit_printer_id(n: int = SERIAL_NUMBER) -> bytes:
+    """GS I n: printer information; 68 is the serial number (`_` + ASCII + NUL)."""
+    return bytes([GS, 0x49, n])
+
+
 def _gs_l(payload: bytes) -> bytes:
     """GS ( L with a 2-byte length, or GS 8 L with a 4-byte length for big data."""
     n = len(payload)

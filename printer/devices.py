@@ -31,7 +31,7 @@ Kind = Literal["serial", "usb", "network", "file", "virtual"]
 KINDS = ("serial", "usb", "network", "file", "virtual")
 SERIAL_KEYS = {"baudrate", "flow", "bytesize", "parity", "stopbits", "write_timeout"}
 USB_KEYS = {"interface", "in_ep", "out_ep", "timeout"}
-VIRTUAL_KEYS = {"paper", "cover", "online", "fault"}
+VIRTUAL_KEYS = {"paper", "cover", "online", "fault", "serial"}
 
 
 @dataclass(frozen=True)

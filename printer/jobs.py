@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from printer.status import (
     PrinterStatus,
     await_confirmation,
     query_graphics_keys,
+    query_serial_number,
     query_status,
 )
 
@@ -228,6 +230,8 @@ class PrinterWorker:
         self.query_bytes = 0  # status and key-list questions sent before the latest job
         self.memory_losses = 0  # times the printer was found to have lost its graphics
         self._keys_answered: bool | None = None  # does the printer list its graphics keys?
+        self._serial_answered: bool | None = None  # does it tell its serial number?
+        self.serial_number: str | None = None
 
     # caller side ------------------------------------------------------------------------
 
@@ -318,6 +322,8 @@ class PrinterWorker:
                 raise _NotSent(status.problem)
             if self._keys_answered is False and previous is not None and not previous.ready:
                 self._memory_lost("came back online")  # no key list: assume the worst
+            if not self._started:
+                self._identify(conn)
             self._check_graphics(conn)
         if not self._started:
             result = self.renderer.startup(self.startup_art)
@@ -358,6 +364,25 @@ class PrinterWorker:
         self._keys_answered = True
         if not expected <= held:
             self._memory_lost(f"{len(expected - held)} of {len(expected)} graphics missing")
+
+    def _identify(self, conn: Connection) -> None:
+        """Key the NV manifest by the printer's serial number, once per connection.
+
+        What NV memory holds belongs to a printer, not to a port: a printer swapped in
+        on the same line must get its own artwork written, and the old one, put back,
+        needs none. Without an answer the manifest stays keyed by the device spec."""
+        cache = self.renderer.cache
+        if cache.mode not in ("nv", "fs") or cache.manifest is None:
+            return
+        if self._serial_answered is False:
+            return
+        serial = query_serial_number(conn, self.status_timeout)
+        self.query_bytes += len(cmd.transmit_printer_id())
+        self._serial_answered = serial is not None
+        if serial is not None:
+            self.serial_number = serial
+            safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", serial)[:60]
+            cache.bind(cache.manifest.parent / f"graphics-serial-{safe}.json")
 
     def _memory_lost(self, why: str) -> None:
         log.warning("%s: printer lost its stored graphics (%s); downloading again", self.name, why)

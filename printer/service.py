@@ -180,8 +180,11 @@ class TicketPrinter:
     def virtual_device(self) -> VirtualDevice | None:
         """The virtual printer behind a `virtual:DIR` device (faults, power cycles), else None.
 
-        Available once the device has been opened (after `start()` and the first job)."""
-        conn = self.worker.connection
+        The same object the worker prints to, before the first job too, so a test can put
+        it in a fault state (`set_fault("paper_out")`) and then print."""
+        if self.spec.kind != "virtual":
+            return None
+        conn = self._connect()
         return conn.device if isinstance(conn, VirtualConnection) else None
 
     @property

@@ -149,3 +149,21 @@ def query_graphics_keys(conn: Connection, nv: bool, timeout: float = 1.0) -> set
             return None
         return {body[i : i + 2] for i in range(0, len(body), 2)}
     return None
+
+
+def query_serial_number(conn: Connection, timeout: float = 1.0) -> str | None:
+    """The printer's serial number (`GS I 68`), which keys what its NV memory holds.
+
+    None when the printer does not say (older models): the device spec stands in."""
+    conn.discard_input()
+    conn.write(cmd.transmit_printer_id(cmd.SERIAL_NUMBER))
+    deadline = time.monotonic() + timeout
+    data = b""
+    while (left := deadline - time.monotonic()) > 0:
+        data += conn.read(32, min(left, 0.25))
+        start = data.find(b"_")
+        end = data.find(b"\x00", start + 1) if start >= 0 else -1
+        if end > start >= 0:
+            text = data[start + 1 : end].decode("ascii", "replace").strip()
+            return text if text and text.isprintable() else None
+    return None

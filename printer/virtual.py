@@ -292,6 +292,10 @@ class VirtualPrinter:
         if c == 0x42:
             m.reverse = bool(d[i + 2] & 1)
             return i + 3
+        if c == 0x49:  # GS I n: printer information (the device answers)
+            if self.on_request:
+                self.on_request("GS I", d[i + 2])
+            return i + 3
         if c == 0x72:  # GS r n: status request, answered once what came before is processed
             self._print_line_if_any()
             if self.on_request:

@@ -17,7 +17,7 @@ Files:
     DIR/session.bin               every byte sent, renderable on its own (appended)
     DIR/NNNN-setup.bin            start-up and graphics downloads between jobs
     DIR/NNNN-LABEL.bin / .png     one print job and what came out of it
-    DIR/nv-memory.bin             what the printer's NV memory holds
+    DIR/nv-memory-SERIAL.bin      what the printer's NV memory holds (`?serial=` names it)
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ _QUERIES = {
     *(cmd.realtime_status(n) for n in (1, 2, 3, 4)),
     cmd.query_graphics_keys(False),
     cmd.query_graphics_keys(True),
+    cmd.transmit_printer_id(cmd.SERIAL_NUMBER),
 }
 
 
@@ -77,10 +78,13 @@ def reply(
     paper: str = "ok",
     cover: str = "closed",
     online: bool = True,
+    serial: str = "",
 ) -> bytes:
     """What a printer in this state sends back for a request the interpreter reported."""
     if command == "GS ( L":
         return key_list_reply(printer, n)
+    if command == "GS I":
+        return b"_" + serial.encode("ascii") + b"\x00" if n == 68 and serial else b""
     return bytes([status_reply(command, n, paper=paper, cover=cover, online=online)])
 
 
@@ -113,11 +117,12 @@ class VirtualDevice:
         self.online = spec.params.get("online", "yes") != "no"
         self.power_cycle_after_job = False
         self.power_cycles = 0
+        self.serial = spec.params.get("serial", "VIRTUAL-1")  # what `GS I 68` answers
         for fault in _faults(spec):
             self.set_fault(fault)
         self.printer = VirtualPrinter(dots_per_line, code_pages, profile=profile)
         self.lock = threading.RLock()
-        self._nv_loaded = False
+        self._nv_loaded = ""
         self.files: list[Path] = []
 
     # faults -------------------------------------------------------------------------------
@@ -151,17 +156,24 @@ class VirtualDevice:
 
     @property
     def nv_file(self) -> Path:
-        return self.directory / "nv-memory.bin"
+        """NV memory belongs to the printer, not the directory: one file per serial."""
+        return self.directory / f"nv-memory-{_SAFE.sub('_', self.serial)}.bin"
 
     def ensure_directory(self) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DeviceUnavailable(f"cannot create {self.directory}: {exc.strerror}") from None
-        if not self._nv_loaded:  # a printer switched on: its NV memory is what it was
-            self._nv_loaded = True
+        if self._nv_loaded != self.serial:  # switched on: its NV memory is what it was
+            if self._nv_loaded:  # another printer on the same line: nothing of the old one
+                self.printer.power_cycle()
+            self._nv_loaded = self.serial
+            self.printer.graphics = {k: v for k, v in self.printer.graphics.items() if k[0] != "nv"}
+            self.printer.nv_images = {}
             if self.nv_file.exists():
+                writes = self.printer.nv_writes  # reading memory back is not writing it
                 self.printer.feed(self.nv_file.read_bytes())
+                self.printer.nv_writes = writes
 
     def next_number(self) -> int:
         """One past the highest job number in the directory: numbering survives restarts."""
@@ -246,7 +258,9 @@ class VirtualConnection(Connection):
 
     def _answer(self, command: str, n: int) -> None:
         d = self.device
-        data = reply(d.printer, command, n, paper=d.paper, cover=d.cover, online=d.online)
+        data = reply(
+            d.printer, command, n, paper=d.paper, cover=d.cover, online=d.online, serial=d.serial
+        )
         with self._rlock:
             self._replies += data
 

@@ -151,16 +151,32 @@ def test_ten_restarts_write_nv_graphics_once(tmp_path: Path, demo, profile, mode
     once = 1 if mode == "fs" else len(session.graphics_keys(nv=True))
     assert once > 0 and session.nv_writes == once
     assert len(session.pages) == 10
-    # another printer on the same line (empty NV): noticed, written again, Arabic printed
-    (tmp_path / "nv" / "nv-memory.bin").unlink()
-    forget_devices()
-    if mode == "nv":
-        tp = kiosk(tmp_path, demo, "virtual:nv", profile=profile, stored_graphics=mode)
+
+
+@pytest.mark.parametrize(("profile", "mode"), [("TM-T88III", "fs"), ("TM-T20II", "nv")])
+def test_nv_memory_is_keyed_by_the_printer_not_the_port(
+    tmp_path: Path, demo, profile, mode
+) -> None:
+    """Printer A, then printer B swapped in on the same line, then A again."""
+    writes = []
+    for n, serial in enumerate(("A-100", "B-200", "A-100")):
+        forget_devices()
+        tp = kiosk(tmp_path, demo, "virtual:line", profile=profile, stored_graphics=mode)
+        device = tp.virtual_device
+        device.serial = serial
+        before = device.printer.nv_writes
         try:
-            out = tp.print_ticket_and_wait(sample_ticket(demo, number=11), timeout=30)
+            out = tp.print_ticket_and_wait(sample_ticket(demo, number=n + 1), timeout=30)
         finally:
             tp.close()
-        assert out.printed and tp.worker.memory_losses == 1
+        assert out.printed, out.reason
+        assert same_picture(
+            out.preview, render_ticket_png(sample_ticket(demo, number=n + 1), tp.config)
+        )
+        writes.append(device.printer.nv_writes - before)
+        assert tp.worker.serial_number == serial
+    assert writes[0] > 0 and writes[1] > 0 and writes[2] == 0
+    assert tp.worker.memory_losses == 0  # known by identity, not found out by a missing key
 
 
 def test_numbering_continues_and_dir_is_created(tmp_path: Path, demo) -> None:
@@ -217,3 +233,14 @@ def test_ticket_data_from_queue_values(demo) -> None:
         } | bad
         with pytest.raises(ValueError, match=message):
             TicketData.from_queue(**args)
+
+
+def test_fault_set_before_the_first_job(tmp_path: Path, demo) -> None:
+    tp = kiosk(tmp_path, demo, "virtual:early")
+    try:
+        tp.virtual_device.set_fault("paper_out")
+        out = tp.print_ticket_and_wait(sample_ticket(demo), timeout=20)
+    finally:
+        tp.close()
+    assert (out.state, out.failure) == ("failed", "paper_out")
+    assert kiosk(tmp_path, demo, "file:/dev/null").virtual_device is None
