@@ -73,7 +73,9 @@ def measure(
     vp.feed(startup.data + first.data)
     full = full_bitmap_job(vp.page_images()[-1], profile.cut, raster=profile.raster)
 
-    first_bytes = len(startup.data) + len(first.data) + confirm + questions
+    # NV graphics are keyed by the printer's serial number, asked once per connection
+    identity = len(cmd.transmit_printer_id()) if profile.stored_graphics in ("nv", "fs") else 0
+    first_bytes = len(startup.data) + len(first.data) + confirm + questions + identity
     steady_bytes = len(steady.data) + confirm + questions
     figures: dict[str, Any] = {
         "profile": profile.name,

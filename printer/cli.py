@@ -119,16 +119,22 @@ def printer_test(
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--png", "png", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dots", type=int, default=576, show_default=True, help="Dots per line.")
+@click.option("--profile", help="Render as this model: its width, and only its commands.")
 @click.option("--json", "as_json", is_flag=True)
-def printer_render(files: tuple[Path, ...], png: Path, dots: int, as_json: bool) -> None:
+def printer_render(
+    files: tuple[Path, ...], png: Path, dots: int, profile: str | None, as_json: bool
+) -> None:
     """Run ESC/POS bytes through the virtual printer and save what it printed.
 
     Several files are fed in order to one printer, so a job that prints stored graphics
     can be rendered after the start-up bytes that defined them (or use session.bin).
+    With --profile, a command the model lacks is refused, as the model would misprint it.
     """
+    from printer.profiles import load_profile
     from printer.virtual import VirtualPrinter
 
-    vp = VirtualPrinter(dots)
+    model = load_profile(profile) if profile else None
+    vp = VirtualPrinter(dots, profile=model)
     total = 0
     for path in files:
         try:

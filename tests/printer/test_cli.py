@@ -183,3 +183,19 @@ def test_tm_u220_gets_column_images_at_400_dots(no_config: Path, tmp_path: Path,
     from PIL import Image
 
     assert Image.open(obj["png"]).width == 400 + 32
+
+
+def test_render_as_a_model_refuses_what_it_lacks(no_config: Path, tmp_path: Path, capsys) -> None:
+    assert run(capsys, "printer", "test", "--device", f"virtual:{tmp_path}/v")[0] == 0
+    session = str(tmp_path / "v" / "session.bin")
+    rc, _out, err = run(
+        capsys,
+        "printer",
+        "render",
+        session,
+        "--png",
+        str(tmp_path / "u.png"),
+        "--profile",
+        "TM-U220",
+    )
+    assert rc == 9 and "TM-U220 has no such command" in err and err.count("\n") == 1

@@ -23,7 +23,7 @@ from printer.samples import sample_ticket
 from printer.service import TicketPrinter
 from printer.status import decode, query_status
 from printer.virtual import VirtualPrinter
-from printer.virtual_device import VirtualConnection, status_reply
+from printer.virtual_device import VirtualConnection, reply, status_reply
 
 
 def test_serial_spec() -> None:
@@ -120,7 +120,7 @@ class LoopbackPrinter:
         conn, _ = self.server.accept()
         with conn:
             self.printer.on_request = lambda cmd, n: conn.sendall(
-                bytes([status_reply(cmd, n, paper=self.paper)])
+                reply(self.printer, cmd, n, paper=self.paper)
             )
             while chunk := conn.recv(65536):
                 self.printer.feed(chunk, final=False)

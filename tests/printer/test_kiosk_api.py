@@ -73,16 +73,42 @@ def test_near_end_is_a_flag_on_a_printed_ticket(tmp_path: Path, demo) -> None:
     assert out.printed and out.paper_near_end and out.failure is None
 
 
-def test_outcome_timeout_never_raises(tmp_path: Path, demo) -> None:
-    tp = kiosk(tmp_path, demo)
+def test_outcome_timeout_never_raises(pty_printer, demo, printer_home) -> None:
+    pty_printer.confirm = False  # takes the job, never says it is done
+    config = PrinterConfig(device=pty_printer.spec, status_timeout_s=0.5)
+    tp = TicketPrinter(config, demo, home=printer_home, confirm_margin=3)
     try:
         job = tp.print_ticket(sample_ticket(demo))
-        out = job.outcome(timeout=0)
-        if not job.done:  # it was still rendering: reported as a timeout, may still print
-            assert (out.state, out.failure, out.outcome_known) == ("failed", "timeout", False)
-        assert job.outcome(20).printed
+        out = job.outcome(timeout=0.5)
+        assert (out.state, out.failure, out.outcome_known) == ("failed", "timeout", False)
+        assert out.reason == "no outcome after 0.5 s (printer stalled?)"
+        final = job.outcome(timeout=20)  # the worker gives up on its own, later
+        assert (final.state, final.failure, final.outcome_known) == ("failed", "timeout", False)
+        assert "did not confirm" in final.reason
     finally:
         tp.close()
+
+
+def test_printer_without_key_lists_reloads_after_coming_back_online(
+    pty_printer, demo, printer_home
+) -> None:
+    """Older firmware ignores the key-list question: offline -> online counts as a restart."""
+    pty_printer.answers_keys = False
+    config = PrinterConfig(device=pty_printer.spec, status_timeout_s=0.5)
+    tp = TicketPrinter(config, demo, home=printer_home, confirm_margin=3)
+    try:
+        assert tp.print_ticket(sample_ticket(demo, number=1)).wait(10).state == JobState.PRINTED
+        assert tp.print_ticket(sample_ticket(demo, number=2)).wait(10).state == JobState.PRINTED
+        assert tp.worker.memory_losses == 0
+        pty_printer.online = False  # switched off and on: it reports offline while starting
+        pty_printer.printer.power_cycle()
+        assert tp.print_ticket(sample_ticket(demo, number=3)).wait(10).reason == "printer offline"
+        pty_printer.online = True
+        job = tp.print_ticket(sample_ticket(demo, number=4)).wait(10)
+    finally:
+        tp.close()
+    assert job.state == JobState.PRINTED, job.reason
+    assert tp.worker.memory_losses == 1
 
 
 def test_power_cycled_printer_still_prints_arabic(tmp_path: Path, demo) -> None:
