@@ -39,10 +39,12 @@ DEFAULT_RAM_CAPACITY = 24 * 1024
 DEFAULT_NV_CAPACITY = 64 * 1024
 
 # What python-escpos's database does not say. TM-T88II/III predate GS ( L and keep
-# their images in NV memory defined all at once with FS q.
+# their images in NV memory defined all at once with FS q; so does the TM-U220 impact
+# printer (no GS ( L, no GS v 0; FS q with 128 KB of NV graphics per its specification).
 _OVERRIDES: dict[str, dict[str, Any]] = {
     "TM-T88II": {"stored_graphics": "fs", "baudrate": 9600},
     "TM-T88III": {"stored_graphics": "fs", "baudrate": 9600},
+    "TM-U220": {"stored_graphics": "fs", "baudrate": 9600},
     "TM-T20II": {"baudrate": 38400},
     "TM-T20II-42col": {"baudrate": 38400},
     "TM-T88V": {"baudrate": 38400},
