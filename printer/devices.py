@@ -32,6 +32,12 @@ KINDS = ("serial", "usb", "network", "file", "virtual")
 SERIAL_KEYS = {"baudrate", "flow", "bytesize", "parity", "stopbits", "write_timeout"}
 USB_KEYS = {"interface", "in_ep", "out_ep", "timeout"}
 VIRTUAL_KEYS = {"paper", "cover", "online", "fault", "serial"}
+VIRTUAL_FAULTS = ("paper_out", "near_end", "cover_open", "offline", "power_cycle")
+_VIRTUAL_VALUES = {
+    "paper": ("ok", "near_end", "out"),
+    "cover": ("closed", "open"),
+    "online": ("yes", "no"),
+}
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,20 @@ def parse_spec(spec: str) -> DeviceSpec:
         _host_port(parsed)
     elif kind == "serial":
         _serial_settings(parsed, SerialDefaults(), 10.0)
+    elif kind == "virtual":
+        _virtual_settings(parsed)
     return parsed
+
+
+def _virtual_settings(spec: DeviceSpec) -> None:
+    for key, allowed in _VIRTUAL_VALUES.items():
+        if key in spec.params and spec.params[key] not in allowed:
+            raise BadDeviceSpec(f"device {spec}: {key} must be {' or '.join(allowed)}")
+    for fault in (f.strip() for f in spec.params.get("fault", "").split(",")):
+        if fault and fault not in VIRTUAL_FAULTS:
+            raise BadDeviceSpec(
+                f"device {spec}: unknown fault {fault!r} (faults: {', '.join(VIRTUAL_FAULTS)})"
+            )
 
 
 def _usb_ids(spec: DeviceSpec) -> tuple[int, int]:

@@ -281,6 +281,10 @@ class PrinterWorker:
                 self.idle.clear()
                 try:
                     self._run_job(item)
+                except PrinterError as exc:  # e.g. bytes the (virtual) model refuses
+                    log.warning("%s: job %s failed: %s", self.name, item.id, exc)
+                    self._disconnect()
+                    item._finish(JobState.FAILED, str(exc), known=False)
                 except Exception as exc:  # a bug must fail the job, not kill the printer
                     log.exception("%s: job %s crashed", self.name, item.id)
                     self._disconnect()

@@ -27,14 +27,14 @@ import threading
 from pathlib import Path
 
 from printer import commands as cmd
-from printer.devices import Connection, DeviceSpec
-from printer.errors import BadDeviceSpec, DeviceUnavailable
+from printer.devices import VIRTUAL_FAULTS, Connection, DeviceSpec
+from printer.errors import DeviceUnavailable
 from printer.profiles import PrinterProfile
 from printer.virtual import VirtualPrinter, stack_pages
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _NUMBERED = re.compile(r"^(\d{4,})-")
-FAULTS = ("paper_out", "near_end", "cover_open", "offline", "power_cycle")
+FAULTS = VIRTUAL_FAULTS
 _QUERIES = {
     b"".join(cmd.realtime_status(n) for n in (1, 2, 3, 4)),
     *(cmd.realtime_status(n) for n in (1, 2, 3, 4)),
@@ -89,13 +89,7 @@ def reply(
 
 
 def _faults(spec: DeviceSpec) -> set[str]:
-    named = {f.strip() for f in spec.params.get("fault", "").split(",") if f.strip()}
-    unknown = sorted(named - set(FAULTS))
-    if unknown:
-        raise BadDeviceSpec(
-            f"device {spec}: unknown fault {unknown[0]!r} (faults: {', '.join(FAULTS)})"
-        )
-    return named
+    return {f.strip() for f in spec.params.get("fault", "").split(",") if f.strip()}
 
 
 class VirtualDevice:
@@ -123,6 +117,7 @@ class VirtualDevice:
         self.printer = VirtualPrinter(dots_per_line, code_pages, profile=profile)
         self.lock = threading.RLock()
         self._nv_loaded = ""
+        self._last_number: int | None = None
         self.files: list[Path] = []
 
     # faults -------------------------------------------------------------------------------
@@ -176,11 +171,18 @@ class VirtualDevice:
                 self.printer.nv_writes = writes
 
     def next_number(self) -> int:
-        """One past the highest job number in the directory: numbering survives restarts."""
-        found = (
-            int(m.group(1)) for p in self.directory.iterdir() if (m := _NUMBERED.match(p.name))
-        )
-        return max(found, default=0) + 1
+        """The next job file number: one past the highest already in the directory (read
+        once per process), so numbering survives restarts and never overwrites a job."""
+        with self.lock:
+            if self._last_number is None:
+                found = (
+                    int(m.group(1))
+                    for p in self.directory.iterdir()
+                    if (m := _NUMBERED.match(p.name))
+                )
+                self._last_number = max(found, default=0)
+            self._last_number += 1
+            return self._last_number
 
     def save_nv(self) -> None:
         tmp = self.nv_file.with_suffix(".tmp")
@@ -224,7 +226,6 @@ class VirtualConnection(Connection):
         profile: PrinterProfile | None = None,
     ) -> None:
         super().__init__(spec)
-        _faults(spec)
         self.directory = directory
         self.device = virtual_device(
             spec, directory, dots_per_line=dots_per_line, code_pages=code_pages, profile=profile

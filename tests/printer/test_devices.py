@@ -65,6 +65,8 @@ def test_other_specs() -> None:
         ("usb:04b8", "expected usb:VENDOR:PRODUCT"),
         ("network:10.0.0.5:ninety", "not a number"),
         ("file:/dev/usb/lp0?x=1", "unknown option 'x'"),
+        ("virtual:x?fault=on_fire", "unknown fault 'on_fire'"),
+        ("virtual:x?paper=low", "paper must be ok or near_end or out"),
     ],
 )
 def test_bad_specs_are_one_line(spec: str, message: str) -> None:
