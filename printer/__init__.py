@@ -5,8 +5,10 @@ The API the rest of the branch uses is small:
     from printer import TicketPrinter, TicketData, render_ticket_png
 
     printer = TicketPrinter.from_settings(settings)      # or TicketPrinter(printer_cfg, branch_cfg)
-    job = printer.print_ticket(TicketData(...))          # never blocks; returns a PrintJob
+    job = printer.print_ticket(TicketData.from_queue(...))  # never blocks; returns a PrintJob
     job.add_done_callback(lambda j: mark(j.id, j.state)) # "printed" or "failed" (+ j.reason)
+    outcome = printer.print_ticket_and_wait(data, 30)   # in a worker thread: a PrintOutcome
+                                                         # (failure kind, paper_near_end, preview)
     printer.reprint(job)                                 # only ever on request
     png = render_ticket_png(ticket)                      # what the paper shows (for the screen)
 
@@ -30,7 +32,7 @@ from printer.displays import (
     display_connection,
     driver,
 )
-from printer.jobs import JobState, PrintJob
+from printer.jobs import JobState, PrintJob, PrintOutcome
 from printer.layout import ReceiptData, TicketData
 from printer.service import TicketPrinter, render_receipt_png, render_ticket_png
 from printer.status import PrinterStatus
@@ -40,6 +42,7 @@ __all__ = [
     "DisplayDriver",
     "JobState",
     "PrintJob",
+    "PrintOutcome",
     "PrinterStatus",
     "ReceiptData",
     "TicketData",

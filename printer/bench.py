@@ -57,18 +57,26 @@ def measure(
     ticket = sample_ticket(config, "ar")
     elements = ticket_layout(ticket, renderer.sizes, qr=printer.qr)
     confirm = len(cmd.transmit_paper_status())
+    # asked before every job: DLE EOT 1..4, and the graphics key list where graphics are kept
+    questions = len(b"".join(cmd.realtime_status(n) for n in (1, 2, 3, 4)))
+    if profile.stored_graphics in ("ram", "nv") and profile.graphics_commands:
+        questions += len(cmd.query_graphics_keys(profile.stored_graphics == "nv"))
 
     startup = renderer.startup(startup_art)
     first = renderer.render(elements)
     steady = renderer.render(elements)
     rest = renderer.define(later_art)
 
-    vp = VirtualPrinter(profile.dots_per_line, virtual_code_pages(profile), shaper.font_path)
+    vp = VirtualPrinter(
+        profile.dots_per_line, virtual_code_pages(profile), shaper.font_path, profile=profile
+    )
     vp.feed(startup.data + first.data)
-    full = full_bitmap_job(vp.pages[-1], profile.cut)
+    full = full_bitmap_job(vp.page_images()[-1], profile.cut, raster=profile.raster)
 
-    first_bytes = len(startup.data) + len(first.data) + confirm
-    steady_bytes = len(steady.data) + confirm
+    # NV graphics are keyed by the printer's serial number, asked once per connection
+    identity = len(cmd.transmit_printer_id()) if profile.stored_graphics in ("nv", "fs") else 0
+    first_bytes = len(startup.data) + len(first.data) + confirm + questions + identity
+    steady_bytes = len(steady.data) + confirm + questions
     figures: dict[str, Any] = {
         "profile": profile.name,
         "paper_mm": profile.paper_mm,
@@ -87,6 +95,7 @@ def measure(
         "graphics_memory_used": renderer.cache.used(),
         "graphics_memory_capacity": renderer.cache.capacity,
         "steady_graphics_printed": steady.graphics_printed,
+        "status_query_bytes": questions,
         "steady_inline_raster_bytes": steady.inline_raster_bytes,
         "wire_s": {
             name: {str(b): round(wire_seconds(n, b), 3) for b in BAUDS}

@@ -7,19 +7,15 @@ is set up. Failures are `TabourError`s: one line on stderr and a non-zero exit.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from branch.cli import AppContext, emit, pass_ctx
+from branch.errors import NotFound
 from branch.settings import BranchConfig, PrinterConfig, config_path, tabour_home
 from printer.errors import PrinterError
-
-if TYPE_CHECKING:
-    from printer.service import TicketPrinter
 
 
 class PrintFailed(PrinterError):
@@ -86,7 +82,7 @@ def printer_test(
     try:
         ticket = sample_ticket(config, "en" if lang == "en" else "ar", service_code=service_code)
     except KeyError:
-        raise PrintFailed(f"unknown service {service_code!r}") from None
+        raise NotFound(f"unknown service {service_code!r}") from None
     started = time.monotonic()
     tp = TicketPrinter(pcfg, config, home=_home(app), name="test")
     try:
@@ -105,8 +101,8 @@ def printer_test(
         "seconds": round(time.monotonic() - started, 2),
         "startup_bytes": tp.worker.startup_bytes,
     }
-    if tp.spec.kind == "virtual" and (png := _latest_png(tp)) is not None:
-        out["png"] = str(png)
+    if job.preview is not None:
+        out["png"] = str(job.preview)
     emit(
         out,
         as_json,
@@ -119,28 +115,26 @@ def printer_test(
     )
 
 
-def _latest_png(tp: TicketPrinter) -> Path | None:
-    directory = Path(tp.spec.target).expanduser()
-    if not directory.is_absolute():
-        directory = tp.home / directory
-    pngs = sorted(directory.glob("*.png"), key=os.path.getmtime)
-    return pngs[-1] if pngs else None
-
-
 @printer.command("render")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--png", "png", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dots", type=int, default=576, show_default=True, help="Dots per line.")
+@click.option("--profile", help="Render as this model: its width, and only its commands.")
 @click.option("--json", "as_json", is_flag=True)
-def printer_render(files: tuple[Path, ...], png: Path, dots: int, as_json: bool) -> None:
+def printer_render(
+    files: tuple[Path, ...], png: Path, dots: int, profile: str | None, as_json: bool
+) -> None:
     """Run ESC/POS bytes through the virtual printer and save what it printed.
 
     Several files are fed in order to one printer, so a job that prints stored graphics
     can be rendered after the start-up bytes that defined them (or use session.bin).
+    With --profile, a command the model lacks is refused, as the model would misprint it.
     """
+    from printer.profiles import load_profile
     from printer.virtual import VirtualPrinter
 
-    vp = VirtualPrinter(dots)
+    model = load_profile(profile) if profile else None
+    vp = VirtualPrinter(dots, profile=model)
     total = 0
     for path in files:
         try:

@@ -64,6 +64,41 @@ def raster(bitmap: Bitmap) -> bytes:
     return bytes([GS, 0x76, 0x30, 0, x & 0xFF, x >> 8, y & 0xFF, y >> 8]) + bitmap.rows
 
 
+def column_image(bitmap: Bitmap) -> bytes:
+    """ESC * 1 (8-dot double density), band by band: for models without `GS v 0`.
+
+    Each band is 8 dots tall, one byte per column, top bit first, ended by LF; the line
+    spacing is set to the band height (`ESC 3 8`, a motion unit taken as one dot row) so
+    bands meet, and restored with `ESC 2` afterwards."""
+    x = bitmap.width
+    out = bytearray([ESC, 0x33, 8])
+    img = bitmap.columns(8)
+    bands = -(-bitmap.height // 8)
+    for band in range(bands):
+        data = bytes(img[col * bands + band] for col in range(x))
+        out += bytes([ESC, 0x2A, 1, x & 0xFF, x >> 8]) + data + LF
+    out += bytes([ESC, 0x32])
+    return bytes(out)
+
+
+def image(bitmap: Bitmap, raster_ok: bool = True) -> bytes:
+    """A bitmap printed now: `GS v 0` where the model has it, column images otherwise."""
+    return raster(bitmap) if raster_ok else column_image(bitmap)
+
+
+def query_graphics_keys(nv: bool) -> bytes:
+    """GS ( L fn 80 (download graphics) / fn 64 (NV graphics): list the defined key codes."""
+    return _gs_l(bytes([0x30, 64 if nv else 80, 0x4B, 0x43]))
+
+
+SERIAL_NUMBER = 68
+
+
+def transmit_printer_id(n: int = SERIAL_NUMBER) -> bytes:
+    """GS I n: printer information; 68 is the serial number (`_` + ASCII + NUL)."""
+    return bytes([GS, 0x49, n])
+
+
 def _gs_l(payload: bytes) -> bytes:
     """GS ( L with a 2-byte length, or GS 8 L with a 4-byte length for big data."""
     n = len(payload)

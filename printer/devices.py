@@ -31,7 +31,13 @@ Kind = Literal["serial", "usb", "network", "file", "virtual"]
 KINDS = ("serial", "usb", "network", "file", "virtual")
 SERIAL_KEYS = {"baudrate", "flow", "bytesize", "parity", "stopbits", "write_timeout"}
 USB_KEYS = {"interface", "in_ep", "out_ep", "timeout"}
-VIRTUAL_KEYS = {"paper", "cover", "online"}
+VIRTUAL_KEYS = {"paper", "cover", "online", "fault", "serial"}
+VIRTUAL_FAULTS = ("paper_out", "near_end", "cover_open", "offline", "power_cycle")
+_VIRTUAL_VALUES = {
+    "paper": ("ok", "near_end", "out"),
+    "cover": ("closed", "open"),
+    "online": ("yes", "no"),
+}
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,20 @@ def parse_spec(spec: str) -> DeviceSpec:
         _host_port(parsed)
     elif kind == "serial":
         _serial_settings(parsed, SerialDefaults(), 10.0)
+    elif kind == "virtual":
+        _virtual_settings(parsed)
     return parsed
+
+
+def _virtual_settings(spec: DeviceSpec) -> None:
+    for key, allowed in _VIRTUAL_VALUES.items():
+        if key in spec.params and spec.params[key] not in allowed:
+            raise BadDeviceSpec(f"device {spec}: {key} must be {' or '.join(allowed)}")
+    for fault in (f.strip() for f in spec.params.get("fault", "").split(",")):
+        if fault and fault not in VIRTUAL_FAULTS:
+            raise BadDeviceSpec(
+                f"device {spec}: unknown fault {fault!r} (faults: {', '.join(VIRTUAL_FAULTS)})"
+            )
 
 
 def _usb_ids(spec: DeviceSpec) -> tuple[int, int]:
@@ -173,8 +192,9 @@ class Connection:
     def begin_job(self, label: str) -> None:
         """Hook: a job's bytes start (the virtual device files them per job)."""
 
-    def end_job(self, label: str, printed: bool) -> None:
-        """Hook: a job is over."""
+    def end_job(self, label: str, printed: bool) -> Path | None:
+        """Hook: a job is over; a device that keeps a picture of it returns its path."""
+        return None
 
 
 class SerialConnection(Connection):

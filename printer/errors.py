@@ -6,9 +6,11 @@ from branch.errors import TabourError
 
 
 class PrinterError(TabourError):
-    """Base of the printer package's user-facing errors."""
+    """Base of the printer package's user-facing errors (a device that cannot be used).
 
-    exit_code = 7
+    Exit 9: 7 means "central unreachable" across every command."""
+
+    exit_code = 9
 
 
 class UnknownProfile(PrinterError):

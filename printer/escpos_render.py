@@ -61,7 +61,7 @@ class EscposRenderer:
         self.profile = profile
         self.shaper = shaper
         self.cache = cache or GraphicsCache("none", 0)
-        self.sizes = Sizes.for_paper(profile.dots_per_line)
+        self.sizes = Sizes.for_paper(profile.dots_per_line, profile.columns)
         # FS q redefines every image at once, so it is only ever sent at start-up.
         self.download_on_demand = download_on_demand and self.cache.mode in ("ram", "nv")
         self._arts: dict[tuple[str, str, str], Art] = {}
@@ -110,7 +110,7 @@ class EscposRenderer:
     ) -> None:
         code = self._stored(art, result, out) if cacheable else None
         if code is None:
-            out += cmd.raster(art.bitmap)
+            out += cmd.image(art.bitmap, self.profile.raster)
             result.inline_raster_bytes += art.bitmap.size_bytes
         elif self.cache.mode == "fs":
             out += cmd.print_nv_bit_image(code[0])
@@ -222,7 +222,7 @@ class EscposRenderer:
                     out += cmd.qr(el.data, QR_MODULE)
                 else:
                     bitmap = qr_bitmap(el.data, QR_MODULE)
-                    out += cmd.raster(bitmap)
+                    out += cmd.image(bitmap, self.profile.raster)
                     result.inline_raster_bytes += bitmap.size_bytes
             elif isinstance(el, Cut):
                 out += cmd.cut(self.profile.cut)
@@ -234,7 +234,7 @@ class EscposRenderer:
         if len(line.runs) != 1:
             return [line]
         run = line.runs[0]
-        per_char = (9 if run.small else 12) * run.scale[0]
+        per_char = self.profile.cell_width(run.small) * run.scale[0]
         width = max(1, self.profile.dots_per_line // per_char)
         if len(run.text) <= width:
             return [line]
@@ -245,12 +245,15 @@ class EscposRenderer:
         ]
 
 
-def full_bitmap_job(page: Image.Image, cut_kind: str = "partial", band: int = 256) -> bytes:
-    """The whole page as `GS v 0` raster bands: what image-only ticket printers send."""
+def full_bitmap_job(
+    page: Image.Image, cut_kind: str = "partial", band: int = 256, *, raster: bool = True
+) -> bytes:
+    """The whole page as `GS v 0` raster bands (column images on models without raster):
+    what image-only ticket printers send."""
     bitmap_img = page.convert("L")
     out = bytearray(cmd.initialize())
     for top in range(0, bitmap_img.height, band):
         part = bitmap_img.crop((0, top, bitmap_img.width, min(bitmap_img.height, top + band)))
-        out += cmd.raster(Bitmap.from_image(part, "left"))
+        out += cmd.image(Bitmap.from_image(part, "left"), raster)
     out += cmd.cut(cut_kind)
     return bytes(out)

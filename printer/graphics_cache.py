@@ -129,6 +129,16 @@ class GraphicsCache:
 
     # NV manifest ---------------------------------------------------------------------
 
+    def bind(self, manifest: Path) -> None:
+        """Use another manifest (the printer on the line turned out to be this one)."""
+        if self.mode not in ("nv", "fs") or manifest == self.manifest:
+            return
+        with self._lock:
+            self.manifest = manifest
+            self._slots.clear()
+            self._codes.clear()
+            self._load()
+
     def _load(self) -> None:
         if self.manifest is None or not self.manifest.exists():
             return

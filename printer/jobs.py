@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -24,7 +25,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from branch.clock import utc_now
 from printer import commands as cmd
@@ -32,7 +34,14 @@ from printer.devices import Connection
 from printer.errors import DeviceUnavailable, PrinterError, WriteTimedOut
 from printer.escpos_render import EscposRenderer, RenderResult
 from printer.layout import Arabic, Element
-from printer.status import NOT_RESPONDING, PrinterStatus, await_confirmation, query_status
+from printer.status import (
+    NOT_RESPONDING,
+    PrinterStatus,
+    await_confirmation,
+    query_graphics_keys,
+    query_serial_number,
+    query_status,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +51,54 @@ class JobState(StrEnum):
     PRINTING = "printing"
     PRINTED = "printed"
     FAILED = "failed"
+
+
+Failure = Literal["offline", "paper_out", "cover_open", "timeout", "unknown"]
+
+
+def failure_kind(reason: str) -> Failure:
+    """The kind of a failure reason, for a front-end that shows one of a few messages."""
+    text = reason.lower()
+    if "paper" in text and ("out" in text or "ran out" in text):
+        return "paper_out"
+    if "cover open" in text:
+        return "cover_open"
+    if "timed out" in text or "did not confirm" in text or "no outcome" in text:
+        return "timeout"
+    if "queue full" in text:
+        return "timeout"
+    if any(
+        w in text
+        for w in ("offline", "not responding", "cannot open", "cannot connect", "device lost")
+    ):
+        return "offline"
+    if "no usb device" in text or "cannot create" in text or "not open" in text:
+        return "offline"
+    return "unknown"
+
+
+@dataclass(frozen=True)
+class PrintOutcome:
+    """How one job ended, in the terms a kiosk acts on.
+
+    `state` is printed or failed; `failure` (offline, paper_out, cover_open, timeout,
+    unknown) and the one-line `reason` say why it failed; `paper_near_end` is an alert to
+    raise even when the ticket printed; `outcome_known=False` means bytes may have reached
+    the printer (do not reprint on your own); `preview` is the PNG a virtual printer made.
+    """
+
+    job_id: str
+    label: str
+    state: str
+    failure: Failure | None
+    reason: str | None
+    paper_near_end: bool
+    outcome_known: bool
+    preview: Path | None
+
+    @property
+    def printed(self) -> bool:
+        return self.state == JobState.PRINTED
 
 
 @dataclass(eq=False)
@@ -58,6 +115,8 @@ class PrintJob:
     reason: str | None = None
     warning: str | None = None
     outcome_known: bool = True
+    failure: Failure | None = None
+    preview: Path | None = None  # the PNG a virtual printer drew for this job
     bytes_sent: int = 0
     created_at: datetime = field(default_factory=utc_now)
     finished_at: datetime | None = None
@@ -70,6 +129,39 @@ class PrintJob:
     def wait(self, timeout: float | None = None) -> PrintJob:
         """Block until the job is over (tests and the CLI; the kiosk uses callbacks)."""
         return self.future.result(timeout)
+
+    @property
+    def paper_near_end(self) -> bool:
+        return self.warning == "paper near end"
+
+    def outcome(self, timeout: float | None = None) -> PrintOutcome:
+        """Wait (in a worker thread, never the UI thread) and say how the job ended.
+
+        Never raises: a job still running after `timeout` seconds is reported failed with
+        `failure="timeout"` and `outcome_known=False` (it may still print)."""
+        try:
+            self.future.result(timeout)
+        except TimeoutError:
+            return PrintOutcome(
+                self.id,
+                self.label,
+                JobState.FAILED.value,
+                "timeout",
+                f"no outcome after {timeout:g} s (printer stalled?)",
+                False,
+                False,
+                None,
+            )
+        return PrintOutcome(
+            self.id,
+            self.label,
+            self.state.value,
+            self.failure,
+            self.reason,
+            self.paper_near_end,
+            self.outcome_known,
+            self.preview,
+        )
 
     def add_done_callback(self, fn: Callable[[PrintJob], None]) -> None:
         """`fn(job)` runs once the job is printed or failed (on the worker thread)."""
@@ -84,12 +176,17 @@ class PrintJob:
             "reason": self.reason,
             "warning": self.warning,
             "outcome_known": self.outcome_known,
+            "failure": self.failure,
+            "paper_near_end": self.paper_near_end,
+            "preview": str(self.preview) if self.preview else None,
             "bytes_sent": self.bytes_sent,
             "reprint_of": self.reprint_of,
         }
 
     def _finish(self, state: JobState, reason: str | None = None, *, known: bool = True) -> None:
         self.state, self.reason, self.outcome_known = state, reason, known
+        if state == JobState.FAILED:
+            self.failure = failure_kind(reason or "")
         self.finished_at = utc_now()
         if not self.future.done():
             self.future.set_result(self)
@@ -130,6 +227,11 @@ class PrinterWorker:
         self.idle = threading.Event()
         self.prefetched = threading.Event()  # every piece of later artwork has been sent
         self.startup_bytes = 0
+        self.query_bytes = 0  # status and key-list questions sent before the latest job
+        self.memory_losses = 0  # times the printer was found to have lost its graphics
+        self._keys_answered: bool | None = None  # does the printer list its graphics keys?
+        self._serial_answered: bool | None = None  # does it tell its serial number?
+        self.serial_number: str | None = None
 
     # caller side ------------------------------------------------------------------------
 
@@ -179,6 +281,10 @@ class PrinterWorker:
                 self.idle.clear()
                 try:
                     self._run_job(item)
+                except PrinterError as exc:  # e.g. bytes the (virtual) model refuses
+                    log.warning("%s: job %s failed: %s", self.name, item.id, exc)
+                    self._disconnect()
+                    item._finish(JobState.FAILED, str(exc), known=False)
                 except Exception as exc:  # a bug must fail the job, not kill the printer
                     log.exception("%s: job %s crashed", self.name, item.id)
                     self._disconnect()
@@ -208,14 +314,21 @@ class PrinterWorker:
             self.renderer.cache.invalidate()
             self.connection_opened.set()
         conn = self._conn
+        self.query_bytes = 0
         if conn.can_read:
             status = query_status(conn, self.status_timeout)
-            self.last_status = status
+            self.query_bytes += 12
+            previous, self.last_status = self.last_status, status
             if not status.answered:
                 self._disconnect()  # switched off? then its RAM graphics are gone too
                 raise _NotSent(NOT_RESPONDING.problem or "")
             if status.problem:
                 raise _NotSent(status.problem)
+            if self._keys_answered is False and previous is not None and not previous.ready:
+                self._memory_lost("came back online")  # no key list: assume the worst
+            if not self._started:
+                self._identify(conn)
+            self._check_graphics(conn)
         if not self._started:
             result = self.renderer.startup(self.startup_art)
             self._send(conn, result)
@@ -225,6 +338,65 @@ class PrinterWorker:
             self.prefetched.clear()
             if not self._pending_prefetch:
                 self.prefetched.set()
+
+    def _check_graphics(self, conn: Connection) -> None:
+        """Ask the printer which graphics keys it holds; re-download if any are missing.
+
+        A printer power-cycled between two jobs answers status as usual but has lost its
+        RAM graphics, and would print blanks where the Arabic goes. The key-code list
+        (`GS ( L` fn 80, fn 64 for NV) shows it. RAM is checked once start-up artwork has
+        been sent on this connection; NV also on the first job, since the manifest may
+        describe another printer than the one now on the line."""
+        cache = self.renderer.cache
+        nv = cache.mode == "nv"
+        if (
+            cache.mode not in ("ram", "nv")
+            or not self.renderer.profile.graphics_commands
+            or self._keys_answered is False
+            or not (self._started or nv)
+        ):
+            return
+        expected = {slot.code for slot in cache.stored().values()}
+        if not expected:
+            return
+        held = query_graphics_keys(conn, nv, self.status_timeout)
+        self.query_bytes += len(cmd.query_graphics_keys(nv))
+        if held is None:
+            log.info("%s: printer does not list its graphics keys; not asking again", self.name)
+            self._keys_answered = False
+            return
+        self._keys_answered = True
+        if not expected <= held:
+            self._memory_lost(f"{len(expected - held)} of {len(expected)} graphics missing")
+
+    def _identify(self, conn: Connection) -> None:
+        """Key the NV manifest by the printer's serial number, once per connection.
+
+        What NV memory holds belongs to a printer, not to a port: a printer swapped in
+        on the same line must get its own artwork written, and the old one, put back,
+        needs none. Without an answer the manifest stays keyed by the device spec."""
+        cache = self.renderer.cache
+        if cache.mode not in ("nv", "fs") or cache.manifest is None:
+            return
+        if self._serial_answered is False:
+            return
+        serial = query_serial_number(conn, self.status_timeout)
+        self.query_bytes += len(cmd.transmit_printer_id())
+        self._serial_answered = serial is not None
+        if serial is not None:
+            self.serial_number = serial
+            safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", serial)[:60]
+            cache.bind(cache.manifest.parent / f"graphics-serial-{safe}.json")
+
+    def _memory_lost(self, why: str) -> None:
+        log.warning("%s: printer lost its stored graphics (%s); downloading again", self.name, why)
+        self.memory_losses += 1
+        cache = self.renderer.cache
+        if cache.mode == "nv":
+            cache.reset()
+        else:
+            cache.invalidate()
+        self._started = False  # start-up (ESC @ + downloads) goes before the next job
 
     def _send(self, conn: Connection, result: RenderResult) -> None:
         try:
@@ -273,7 +445,7 @@ class PrinterWorker:
         def unknown(reason: str, *, disconnect: bool = True) -> None:
             if disconnect:
                 self._disconnect()
-            conn.end_job(job.label, False)
+            job.preview = conn.end_job(job.label, False)
             job._finish(JobState.FAILED, reason, known=False)
 
         try:
@@ -297,7 +469,7 @@ class PrinterWorker:
                 return unknown("paper ran out during the job; outcome unknown", disconnect=False)
             if outcome == "paper_near_end":
                 job.warning = "paper near end"
-        conn.end_job(job.label, True)
+        job.preview = conn.end_job(job.label, True)
         job._finish(JobState.PRINTED)
 
 

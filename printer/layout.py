@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Literal
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
+from typing import Literal, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from branch.settings import Lang, Priority
 from printer.raster import Align
@@ -48,6 +48,7 @@ PRIORITY_MARKS: dict[str, tuple[str, str]] = {
     "urgent": ("خدمة مستعجلة", "URGENT SERVICE"),
 }
 
+PRIORITIES: tuple[str, ...] = get_args(Priority)
 _CODE = re.compile(r"^[A-Z0-9-]{1,8}$")
 
 
@@ -141,6 +142,61 @@ class TicketData:
         if self.people_ahead < 0 or self.estimated_wait_s < 0:
             raise ValueError("people ahead and estimated wait cannot be negative")
 
+    @classmethod
+    def from_queue(
+        cls,
+        *,
+        code: str,
+        service_code: str,
+        service_name_ar: str,
+        service_name_en: str,
+        people_ahead: int,
+        estimated_wait: timedelta | float | None,
+        issued_at: datetime,
+        branch_code: str,
+        branch_name_ar: str,
+        branch_name_en: str,
+        priority: str = "normal",
+        lang: str = "ar",
+        timezone: str = "Asia/Amman",
+    ) -> TicketData:
+        """A ticket to print from what the queue engine returned, as plain values.
+
+        The printer never imports the queue: the kiosk passes the issued ticket's fields.
+        `estimated_wait` may be a timedelta or seconds (None: no estimate, printed as 0);
+        the business day is the issue date in the branch time zone. Bad values raise
+        ValueError with one line (unknown priority or language, naive time, negatives)."""
+        if priority not in PRIORITIES:
+            raise ValueError(f"priority {priority!r} is not one of {', '.join(PRIORITIES)}")
+        if lang not in ("ar", "en"):
+            raise ValueError(f"language {lang!r} is not ar or en")
+        if issued_at.tzinfo is None:
+            raise ValueError("issued_at must be an aware datetime")
+        if isinstance(estimated_wait, timedelta):
+            wait_s = estimated_wait.total_seconds()
+        else:
+            wait_s = float(estimated_wait or 0)
+        try:
+            zone = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {timezone!r}") from None
+        return cls(
+            code=code,
+            service_code=service_code,
+            service_name_ar=service_name_ar,
+            service_name_en=service_name_en,
+            priority=priority,  # type: ignore[arg-type]
+            people_ahead=int(people_ahead),
+            estimated_wait_s=math.ceil(wait_s),
+            issued_at=issued_at,
+            lang=lang,  # type: ignore[arg-type]
+            business_day=issued_at.astimezone(zone).date(),
+            branch_code=branch_code,
+            branch_name_ar=branch_name_ar,
+            branch_name_en=branch_name_en,
+            timezone=timezone,
+        )
+
     @property
     def qr_payload(self) -> str:
         """Ticket code, business day and branch: enough to find the ticket, nothing personal."""
@@ -183,7 +239,7 @@ class Sizes:
     arabic_px: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def for_paper(cls, dots: int) -> Sizes:
+    def for_paper(cls, dots: int, columns: int | None = None) -> Sizes:
         narrow = dots < 500
         px = (
             {"title": 30, "body": 24, "small": 22}
@@ -194,7 +250,7 @@ class Sizes:
                 "small": 24,
             }
         )
-        return cls(dots=dots, columns=dots // 12, arabic_px=px)
+        return cls(dots=dots, columns=columns or dots // 12, arabic_px=px)
 
 
 def format_jod(fils: int) -> str:

@@ -39,10 +39,12 @@ DEFAULT_RAM_CAPACITY = 24 * 1024
 DEFAULT_NV_CAPACITY = 64 * 1024
 
 # What python-escpos's database does not say. TM-T88II/III predate GS ( L and keep
-# their images in NV memory defined all at once with FS q.
+# their images in NV memory defined all at once with FS q; so does the TM-U220 impact
+# printer (no GS ( L, no GS v 0; FS q with 128 KB of NV graphics per its specification).
 _OVERRIDES: dict[str, dict[str, Any]] = {
     "TM-T88II": {"stored_graphics": "fs", "baudrate": 9600},
     "TM-T88III": {"stored_graphics": "fs", "baudrate": 9600},
+    "TM-U220": {"stored_graphics": "fs", "baudrate": 9600},
     "TM-T20II": {"baudrate": 38400},
     "TM-T20II-42col": {"baudrate": 38400},
     "TM-T88V": {"baudrate": 38400},
@@ -80,11 +82,20 @@ class PrinterProfile:
     cut: Cut
     answers_status: bool = True
     serial: SerialDefaults = field(default_factory=SerialDefaults)
+    column_images: bool = True  # ESC * (8-dot column bit images)
+    graphics_commands: bool = True  # GS ( L / GS 8 L exist on this model
+    font_columns: tuple[int, int] | None = None  # font A, font B characters per line
 
     @property
     def columns(self) -> int:
-        """Characters per line in font A (12 dots wide)."""
-        return self.dots_per_line // 12
+        """Characters per line in font A (the database's figure, else 12-dot cells)."""
+        return self.font_columns[0] if self.font_columns else self.dots_per_line // 12
+
+    def cell_width(self, small: bool = False) -> int:
+        """Dots one character of font A (or B) takes on this model."""
+        if self.font_columns:
+            return max(1, self.dots_per_line // self.font_columns[1 if small else 0])
+        return 9 if small else 12
 
     @property
     def codepage_slot(self) -> int:
@@ -116,9 +127,20 @@ def _dots(data: dict[str, Any], paper_mm: int, dpi: int) -> int:
         if mm is not None and mm <= 60 and pixels:
             return pixels
         return 384 if dpi >= 200 else 360
-    if pixels and pixels >= 500:
-        return pixels
+    if pixels and (pixels >= 500 or (mm is not None and mm > 60)):
+        return pixels  # an 80 mm model, impact heads included (TM-U220: 400 dots)
     return 576 if dpi >= 200 else 512
+
+
+def _font_columns(data: dict[str, Any], dots: int) -> tuple[int, int] | None:
+    """Font A/B columns from the database, when they describe this paper width."""
+    pixels = _int_or_none(data.get("media", {}).get("width", {}).get("pixels"))
+    fonts = data.get("fonts", {})
+    a = _int_or_none(fonts.get("0", {}).get("columns"))
+    b = _int_or_none(fonts.get("1", {}).get("columns")) or a
+    if pixels != dots or not a or not b:
+        return None
+    return a, b
 
 
 def load_profile(
@@ -161,11 +183,13 @@ def load_profile(
         if features.get("paperFullCut")
         else "none"
     )
+    dots = dots_per_line or _dots(data, paper_mm, dpi)
+    fs_model = extra.get("stored_graphics") == "fs"
     return PrinterProfile(
         name=name,
         vendor=str(data.get("vendor", "")),
         paper_mm=paper_mm,
-        dots_per_line=dots_per_line or _dots(data, paper_mm, dpi),
+        dots_per_line=dots,
         dpi=dpi,
         code_pages=code_pages,
         latin_codepage=latin,
@@ -175,6 +199,9 @@ def load_profile(
         raster=bool(features.get("bitImageRaster", True)),
         cut=cut,
         serial=SerialDefaults(baudrate=int(extra.get("baudrate", 9600))),
+        column_images=bool(features.get("bitImageColumn", True)),
+        graphics_commands=bool(features.get("graphics")) and not fs_model,
+        font_columns=_font_columns(data, dots),
     )
 
 

@@ -21,7 +21,7 @@ from printer.devices import Connection, connect, parse_spec
 from printer.errors import PrinterError
 from printer.escpos_render import EscposRenderer
 from printer.graphics_cache import GraphicsCache
-from printer.jobs import PrinterWorker, PrintJob
+from printer.jobs import PrinterWorker, PrintJob, PrintOutcome
 from printer.layout import (
     Arabic,
     ReceiptData,
@@ -35,6 +35,7 @@ from printer.layout import (
 from printer.profiles import PrinterProfile, profile_for
 from printer.status import PrinterStatus
 from printer.virtual import VirtualPrinter, stack_pages
+from printer.virtual_device import VirtualConnection, VirtualDevice
 
 _RARE = ("service:", "priority:", "phrase:reprint")
 
@@ -128,6 +129,7 @@ class TicketPrinter:
             base_dir=self.home,
             dots_per_line=self.profile.dots_per_line,
             code_pages=virtual_code_pages(self.profile),
+            profile=self.profile,
         )
 
     # the API ----------------------------------------------------------------------------
@@ -166,6 +168,25 @@ class TicketPrinter:
             return self.print_ticket(again, reprint_of=job.id)
         return self.print_receipt(again, reprint_of=job.id)
 
+    def print_ticket_and_wait(self, ticket: TicketData, timeout: float = 30.0) -> PrintOutcome:
+        """Print one ticket and say how it ended; for a front-end's worker thread.
+
+        Blocks up to `timeout` seconds (the wire time of a ticket plus the printer's
+        confirmation), so call it from a thread worker, never from the UI thread. Never
+        raises for printer trouble: the outcome says printed or failed, and why."""
+        return self.print_ticket(ticket).outcome(timeout)
+
+    @property
+    def virtual_device(self) -> VirtualDevice | None:
+        """The virtual printer behind a `virtual:DIR` device (faults, power cycles), else None.
+
+        The same object the worker prints to, before the first job too, so a test can put
+        it in a fault state (`set_fault("paper_out")`) and then print."""
+        if self.spec.kind != "virtual":
+            return None
+        conn = self._connect()
+        return conn.device if isinstance(conn, VirtualConnection) else None
+
     @property
     def last_status(self) -> PrinterStatus | None:
         """The status seen before the latest job (None before the first)."""
@@ -189,11 +210,14 @@ def _preview(printer: PrinterConfig | None, build, shaper: ArabicShaper | None) 
     renderer = EscposRenderer(
         profile,
         shaper or ArabicShaper(resolve_font(config.font)),
-        GraphicsCache(profile.stored_graphics if profile.stored_graphics != "fs" else "ram", 10**7),
+        GraphicsCache(profile.stored_graphics, 10**7),
     )
     elements = build(renderer.sizes, config)
     vp = VirtualPrinter(
-        profile.dots_per_line, virtual_code_pages(profile), renderer.shaper.font_path
+        profile.dots_per_line,
+        virtual_code_pages(profile),
+        renderer.shaper.font_path,
+        profile=profile,
     )
     vp.feed(renderer.startup(keyed_art(elements)).data)
     vp.feed(renderer.render(elements).data)

@@ -123,3 +123,47 @@ def await_confirmation(conn: Connection, timeout: float) -> Confirmation:
                 return "paper_out"
             return "paper_near_end" if byte & 0x03 else "done"
     return "silent"
+
+
+def query_graphics_keys(conn: Connection, nv: bool, timeout: float = 1.0) -> set[bytes] | None:
+    """The key codes the printer holds in download (RAM) or NV graphics memory.
+
+    This is how a printer power-cycled while its line stayed open is noticed: its status
+    replies look normal, but its RAM graphics list comes back empty. None means no valid
+    answer (a model without the function stays silent)."""
+    conn.discard_input()
+    conn.write(cmd.query_graphics_keys(nv))
+    ident = 0x72 if nv else 0x73
+    deadline = time.monotonic() + timeout
+    data = b""
+    while (left := deadline - time.monotonic()) > 0:
+        data += conn.read(64, min(left, 0.25))
+        start = data.find(bytes([0x37, ident]))
+        if start < 0:
+            continue
+        end = data.find(b"\x00", start + 3)
+        if end < 0:
+            continue
+        body = data[start + 3 : end]
+        if len(body) % 2 or data[start + 2] not in (0x40, 0x41):
+            return None
+        return {body[i : i + 2] for i in range(0, len(body), 2)}
+    return None
+
+
+def query_serial_number(conn: Connection, timeout: float = 1.0) -> str | None:
+    """The printer's serial number (`GS I 68`), which keys what its NV memory holds.
+
+    None when the printer does not say (older models): the device spec stands in."""
+    conn.discard_input()
+    conn.write(cmd.transmit_printer_id(cmd.SERIAL_NUMBER))
+    deadline = time.monotonic() + timeout
+    data = b""
+    while (left := deadline - time.monotonic()) > 0:
+        data += conn.read(32, min(left, 0.25))
+        start = data.find(b"_")
+        end = data.find(b"\x00", start + 1) if start >= 0 else -1
+        if end > start >= 0:
+            text = data[start + 1 : end].decode("ascii", "replace").strip()
+            return text if text and text.isprintable() else None
+    return None

@@ -19,8 +19,10 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from printer import commands as cmd
 from printer.arabic import set_weight
 from printer.errors import UnsupportedCommand
+from printer.profiles import PrinterProfile
 from printer.qr import qr_image
 from printer.raster import Bitmap
 
@@ -33,6 +35,7 @@ CUT_GAP = 24
 DEFAULT_CODE_PAGES = {0: "cp437", 2: "cp850", 16: "cp1252", 19: "cp858", 40: "iso8859_15"}
 
 _ESC_WITH_ARG = {0x21, 0x45, 0x2D, 0x4D, 0x61, 0x74, 0x4A, 0x64, 0x33}
+_COLUMN_MODES = {0: (1, 2), 1: (1, 1), 32: (3, 2), 33: (3, 1)}  # m: (bytes a column, x scale)
 FONT_CELLS = {False: (12, 24), True: (9, 17)}  # small (font B)?
 
 
@@ -88,15 +91,43 @@ class VirtualPrinter:
         dots_per_line: int = 576,
         code_pages: dict[int, str] | None = None,
         font_path: Path | str | None = None,
+        *,
+        profile: PrinterProfile | None = None,
     ) -> None:
         if font_path is None:
             from printer.arabic import resolve_font
 
             font_path = resolve_font()
-        self.width = dots_per_line
+        # A profile makes this the model it names: its width, its font cells, and only the
+        # commands it has (a TM-U220 refuses GS v 0, GS ( k and GS ( L, as the real one
+        # ignores or misprints them).
+        self.profile = profile
+        self.width = profile.dots_per_line if profile else dots_per_line
         self.code_pages = {**DEFAULT_CODE_PAGES, **(code_pages or {})}
+        if profile:
+            self.code_pages.setdefault(profile.codepage_slot, profile.codec)
+        self.cells = (
+            {
+                False: (profile.cell_width(False), 24),
+                True: (profile.cell_width(True), 17),
+            }
+            if profile and profile.font_columns
+            else FONT_CELLS
+        )
+        # a model with a 42-column font A wraps after 42 characters, whatever dots remain
+        self.text_width = {
+            small: (
+                profile.cell_width(small) * profile.font_columns[small]
+                if profile and profile.font_columns
+                else self.width
+            )
+            for small in (False, True)
+        }
         self.font_path = str(font_path)
         self.mode = _Mode()
+        self.transcript: list[str] = []  # decoded text of each printed line, in order
+        self.nv_writes = 0  # NV graphics / NV bit image definitions received
+        self._line_text: list[str] = []
         self.graphics: dict[tuple[str, bytes], Bitmap] = {}  # ("ram"|"nv", key) -> bitmap
         self.nv_images: dict[int, Bitmap] = {}
         self.qr_data = b""
@@ -112,6 +143,33 @@ class VirtualPrinter:
         # called with ("DLE EOT", n) or ("GS r", n); a virtual device answers through it
         self.on_request: Callable[[str, int], None] | None = None
 
+    def _require(self, feature: str, what: str) -> None:
+        if self.profile is not None and not getattr(self.profile, feature):
+            raise UnsupportedCommand(f"{what}: {self.profile.name} has no such command")
+
+    def power_cycle(self) -> None:
+        """Switched off and on: RAM graphics, modes and the line buffer are gone; NV stays."""
+        self.graphics = {k: v for k, v in self.graphics.items() if k[0] == "nv"}
+        self.mode = _Mode()
+        self._line, self._line_width, self._line_text = [], 0, []
+        self._pending = b""
+        self.qr_data = b""
+
+    def graphics_keys(self, nv: bool) -> list[bytes]:
+        """Key codes defined in download (RAM) or NV graphics memory, in key order."""
+        store = "nv" if nv else "ram"
+        return sorted(key for kind, key in self.graphics if kind == store)
+
+    def nv_memory(self) -> bytes:
+        """Commands that define exactly what NV memory holds (to persist a virtual printer)."""
+        out = bytearray()
+        for (kind, key), bm in sorted(self.graphics.items()):
+            if kind == "nv":
+                out += cmd.define_graphics(key, bm, nv=True)
+        if self.nv_images:
+            out += cmd.define_nv_bit_images([self.nv_images[n] for n in sorted(self.nv_images)])
+        return bytes(out)
+
     # output ----------------------------------------------------------------------------
 
     def page_images(self) -> list[Image.Image]:
@@ -121,9 +179,12 @@ class VirtualPrinter:
 
     def _snapshot(self) -> Image.Image:
         saved = (list(self._page.ops), self._page.y, list(self._line), self._line_width)
+        text = (list(self._line_text), len(self.transcript))
         self._print_line()
         img = self._page.image(8)
         self._page.ops, self._page.y, self._line, self._line_width = saved
+        self._line_text = text[0]
+        del self.transcript[text[1] :]
         return img
 
     def preview(self) -> Image.Image:
@@ -184,11 +245,13 @@ class VirtualPrinter:
             self._print_line_if_any()
             self.mode = _Mode()
             return i + 2
-        if c not in _ESC_WITH_ARG and c != 0x32:
+        if c not in _ESC_WITH_ARG and c not in (0x32, 0x2A):
             raise UnsupportedCommand(f"ESC {c:#04x}")
         if c == 0x32:
             m.line_spacing = DEFAULT_LINE_SPACING
             return i + 2
+        if c == 0x2A:  # ESC * m nL nH d1..dk: one band of a column bit image
+            return self._column_image(d, i)
         arg = d[i + 2]
         if c == 0x21:  # ESC ! n
             m.small = bool(arg & 0x01)
@@ -229,6 +292,10 @@ class VirtualPrinter:
         if c == 0x42:
             m.reverse = bool(d[i + 2] & 1)
             return i + 3
+        if c == 0x49:  # GS I n: printer information (the device answers)
+            if self.on_request:
+                self.on_request("GS I", d[i + 2])
+            return i + 3
         if c == 0x72:  # GS r n: status request, answered once what came before is processed
             self._print_line_if_any()
             if self.on_request:
@@ -244,6 +311,7 @@ class VirtualPrinter:
                 return i + 3
             raise UnsupportedCommand(f"GS V {kind}")
         if c == 0x76 and d[i + 2] == 0x30:  # GS v 0 m xL xH yL yH
+            self._require("raster", "GS v 0")
             mode = d[i + 3]
             x = d[i + 4] | d[i + 5] << 8
             y = d[i + 6] | d[i + 7] << 8
@@ -255,6 +323,9 @@ class VirtualPrinter:
             self._image(bm.to_image(), sx, sy)
             return end
         if c == 0x28 and d[i + 2] in (0x4C, 0x6B):  # GS ( L / GS ( k
+            self._require(
+                *(("graphics_commands", "GS ( L") if d[i + 2] == 0x4C else ("native_qr", "GS ( k"))
+            )
             size = d[i + 3] | d[i + 4] << 8
             payload = bytes(d[i + 5 : i + 5 + size])
             if len(payload) < size:
@@ -262,6 +333,7 @@ class VirtualPrinter:
             (self._graphics if d[i + 2] == 0x4C else self._qr)(payload)
             return i + 5 + size
         if c == 0x38 and d[i + 2] == 0x4C:  # GS 8 L p1..p4
+            self._require("graphics_commands", "GS 8 L")
             size = int.from_bytes(d[i + 3 : i + 7], "little")
             payload = bytes(d[i + 7 : i + 7 + size])
             if len(payload) < size:
@@ -285,6 +357,7 @@ class VirtualPrinter:
                 images[number] = Bitmap.from_columns(data, x * 8, y * 8)
                 j += 4 + size
             self.nv_images = images  # FS q replaces every NV bit image
+            self.nv_writes += 1
             return j
         if c == 0x70:  # FS p n m
             number, mode = d[i + 2], d[i + 3]
@@ -309,6 +382,7 @@ class VirtualPrinter:
             if len(data) != -(-x // 8) * y:
                 raise UnsupportedCommand(f"GS ( L define: {len(data)} data bytes for {x}x{y}")
             self.graphics[("nv" if fn == 67 else "ram", key)] = Bitmap(-(-x // 8) * 8, y, data)
+            self.nv_writes += fn == 67
         elif fn in (85, 69):  # print download / NV graphics
             key = p[2:4]
             store = "nv" if fn == 69 else "ram"
@@ -316,6 +390,9 @@ class VirtualPrinter:
             if bm is None:
                 raise UnsupportedCommand(f"GS ( L print: no {store} graphic with key {key!r}")
             self._image(bm.to_image(), p[4], p[5])
+        elif fn in (80, 64) and p[2:4] == b"KC":  # key code list: answered, nothing printed
+            if self.on_request:
+                self.on_request("GS ( L", fn)
         else:
             raise UnsupportedCommand(f"GS ( L function {fn}")
 
@@ -341,7 +418,7 @@ class VirtualPrinter:
 
     def _glyph(self, ch: str) -> Image.Image:
         m = self.mode
-        w, h = FONT_CELLS[m.small]
+        w, h = self.cells[m.small]
         font = _latin_font(self.font_path, 15 if m.small else 21, m.bold)
         wide = Image.new("L", (w * 3, h), 255)
         ImageDraw.Draw(wide).text(
@@ -366,13 +443,33 @@ class VirtualPrinter:
 
     def _char(self, byte: int) -> None:
         ch = bytes([byte]).decode(self.code_pages[self.mode.codepage], "replace")
-        glyph = self._glyph(ch)
-        if self._line_width + glyph.width > self.width:
+        self._add_to_line(self._glyph(ch), ch)
+
+    def _add_to_line(self, glyph: Image.Image, ch: str = "") -> None:
+        limit = self.text_width[self.mode.small] if ch else self.width
+        if self._line_width + glyph.width > min(limit, self.width):
             self._print_line()  # the printer wraps a full line by itself
         if not self._line:
             self._line_align = self.mode.align  # ESC a counts at the start of a line
         self._line.append(glyph)
+        self._line_text.append(ch)
         self._line_width += glyph.width
+
+    def _column_image(self, d: bytes, i: int) -> int:
+        self._require("column_images", "ESC *")
+        m, n = d[i + 2], d[i + 3] | d[i + 4] << 8
+        if m not in _COLUMN_MODES:
+            raise UnsupportedCommand(f"ESC * mode {m}")
+        per_col, sx = _COLUMN_MODES[m]
+        end = i + 5 + n * per_col
+        if end > len(d):
+            raise IndexError
+        band = Bitmap.from_columns(bytes(d[i + 5 : end]), n, 8 * per_col).to_image()
+        band = band.crop((0, 0, n, 8 * per_col))
+        if sx != 1:
+            band = band.resize((n * sx, band.height), Image.Resampling.NEAREST)
+        self._add_to_line(band.convert("1"))
+        return end
 
     def _print_line(self) -> None:
         if not self._line:
@@ -385,7 +482,9 @@ class VirtualPrinter:
             x += g.width
         self._page.place(row, self._line_align)
         self._page.y += max(height, self.mode.line_spacing)
-        self._line, self._line_width = [], 0
+        if any(self._line_text):
+            self.transcript.append("".join(self._line_text))
+        self._line, self._line_width, self._line_text = [], 0, []
 
     def _print_line_if_any(self) -> None:
         if self._line:
@@ -434,9 +533,13 @@ def stack_pages(pages: list[Image.Image]) -> Image.Image:
 
 
 def render_bytes(
-    data: bytes, dots_per_line: int = 576, code_pages: dict[int, str] | None = None
+    data: bytes,
+    dots_per_line: int = 576,
+    code_pages: dict[int, str] | None = None,
+    *,
+    profile: PrinterProfile | None = None,
 ) -> Image.Image:
     """Bytes in, preview image out (a fresh printer: stored graphics must be in `data`)."""
-    vp = VirtualPrinter(dots_per_line, code_pages)
+    vp = VirtualPrinter(dots_per_line, code_pages, profile=profile)
     vp.feed(data)
     return vp.preview()

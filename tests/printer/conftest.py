@@ -26,7 +26,7 @@ from printer.graphics_cache import GraphicsCache
 from printer.profiles import PrinterProfile, load_profile
 from printer.samples import demo_config
 from printer.virtual import VirtualPrinter
-from printer.virtual_device import status_reply
+from printer.virtual_device import reply
 
 
 @pytest.fixture(scope="session")
@@ -62,6 +62,8 @@ class PtyPrinter:
         self.printer.on_request = self._answer
         self.paper = "ok"
         self.cover = "closed"
+        self.online = True
+        self.answers_keys = True  # False: firmware that ignores GS ( L key-list questions
         self.silent = False  # answers nothing (switched off, wrong baud rate)
         self.confirm = True  # answers GS r (set False: a printer that hangs mid-job)
         self.unplug_after: int | None = None  # close the line after this many bytes
@@ -79,9 +81,14 @@ class PtyPrinter:
     def _answer(self, command: str, n: int) -> None:
         if self.silent or (command == "GS r" and not self.confirm):
             return
+        if command == "GS ( L" and not self.answers_keys:
+            return
         with contextlib.suppress(OSError):
             os.write(
-                self.master, bytes([status_reply(command, n, paper=self.paper, cover=self.cover)])
+                self.master,
+                reply(
+                    self.printer, command, n, paper=self.paper, cover=self.cover, online=self.online
+                ),
             )
 
     def _pump(self) -> None:

@@ -54,7 +54,7 @@ def test_printer_test_failure_is_one_line(no_config: Path, tmp_path: Path, capsy
     [
         (["--profile", "TM-NOPE"], 2, "unknown printer profile 'TM-NOPE'"),
         (["--device", "parallel:LPT1"], 2, "expected one of serial:"),
-        (["--service", "NOPE", "--device", "virtual:x"], 8, "unknown service 'NOPE'"),
+        (["--service", "NOPE", "--device", "virtual:x"], 1, "unknown service 'NOPE'"),
     ],
 )
 def test_printer_test_bad_input(no_config: Path, capsys, argv, code, message) -> None:
@@ -136,3 +136,67 @@ def test_display_test_on_a_missing_port(no_config: Path, capsys) -> None:
 def test_display_emulate_prints_its_port(no_config: Path, capsys) -> None:
     rc, out, _ = run(capsys, "display", "emulate", "--seconds", "0.2")
     assert rc == 0 and out.startswith("display on serial:/dev/")
+
+
+def test_second_test_print_does_not_overwrite_the_first(
+    no_config: Path, tmp_path: Path, capsys
+) -> None:
+    from printer.virtual_device import forget_devices
+
+    pngs = []
+    for _ in range(2):
+        forget_devices()  # as two separate `tabour printer test` runs
+        rc, out, err = run(
+            capsys, "printer", "test", "--device", f"virtual:{tmp_path}/new/v", "--json"
+        )
+        assert rc == 0, err
+        pngs.append(json.loads(out)["png"])
+    assert pngs[0] != pngs[1] and all(Path(p).is_file() for p in pngs)
+
+
+def test_bench_counts_the_questions_before_each_job(no_config: Path, capsys) -> None:
+    from printer import commands as cmd
+    from printer.bench import measure
+
+    figures = measure()
+    assert figures["status_query_bytes"] == 12 + len(cmd.query_graphics_keys(False)) == 21
+    rc, out, _ = run(capsys, "printer", "bench", "--json")
+    assert rc == 0 and json.loads(out)["steady_ticket_bytes"] == figures["steady_ticket_bytes"]
+
+
+def test_tm_u220_gets_column_images_at_400_dots(no_config: Path, tmp_path: Path, capsys) -> None:
+    rc, out, err = run(
+        capsys,
+        "printer",
+        "test",
+        "--profile",
+        "TM-U220",
+        "--device",
+        f"virtual:{tmp_path}/u",
+        "--json",
+    )
+    assert rc == 0, err
+    obj = json.loads(out)
+    job = Path(obj["png"]).with_suffix(".bin").read_bytes()
+    assert b"\x1d\x76\x30" not in job and b"\x1d\x28\x6b" not in job and b"\x1d\x28\x4c" not in job
+    assert b"\x1b\x2a\x01" in job  # the QR as 8-dot column images
+    assert b"\x1c\x70" in job  # the Arabic artwork from NV bit images (FS p)
+    from PIL import Image
+
+    assert Image.open(obj["png"]).width == 400 + 32
+
+
+def test_render_as_a_model_refuses_what_it_lacks(no_config: Path, tmp_path: Path, capsys) -> None:
+    assert run(capsys, "printer", "test", "--device", f"virtual:{tmp_path}/v")[0] == 0
+    session = str(tmp_path / "v" / "session.bin")
+    rc, _out, err = run(
+        capsys,
+        "printer",
+        "render",
+        session,
+        "--png",
+        str(tmp_path / "u.png"),
+        "--profile",
+        "TM-U220",
+    )
+    assert rc == 9 and "TM-U220 has no such command" in err and err.count("\n") == 1

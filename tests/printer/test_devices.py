@@ -23,7 +23,7 @@ from printer.samples import sample_ticket
 from printer.service import TicketPrinter
 from printer.status import decode, query_status
 from printer.virtual import VirtualPrinter
-from printer.virtual_device import VirtualConnection, status_reply
+from printer.virtual_device import VirtualConnection, reply, status_reply
 
 
 def test_serial_spec() -> None:
@@ -65,6 +65,8 @@ def test_other_specs() -> None:
         ("usb:04b8", "expected usb:VENDOR:PRODUCT"),
         ("network:10.0.0.5:ninety", "not a number"),
         ("file:/dev/usb/lp0?x=1", "unknown option 'x'"),
+        ("virtual:x?fault=on_fire", "unknown fault 'on_fire'"),
+        ("virtual:x?paper=low", "paper must be ok or near_end or out"),
     ],
 )
 def test_bad_specs_are_one_line(spec: str, message: str) -> None:
@@ -120,7 +122,7 @@ class LoopbackPrinter:
         conn, _ = self.server.accept()
         with conn:
             self.printer.on_request = lambda cmd, n: conn.sendall(
-                bytes([status_reply(cmd, n, paper=self.paper)])
+                reply(self.printer, cmd, n, paper=self.paper)
             )
             while chunk := conn.recv(65536):
                 self.printer.feed(chunk, final=False)

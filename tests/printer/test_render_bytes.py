@@ -166,3 +166,21 @@ def test_per_receipt_arabic_is_never_stored(renderer, demo) -> None:
     assert result.inline_raster_bytes > 0  # the purpose, drawn for this receipt only
     assert "inline" not in renderer.cache.stored() and "inline" not in result.defined
     assert "label:purpose" in result.defined
+
+
+def test_tm_u220_without_stored_graphics_uses_its_42_columns(shaper) -> None:
+    from printer.escpos_render import EscposRenderer
+    from printer.graphics_cache import GraphicsCache
+    from printer.layout import ticket_layout
+    from printer.profiles import load_profile
+    from printer.samples import sample_ticket
+    from printer.virtual import VirtualPrinter
+
+    u220 = load_profile("TM-U220", 80, stored_graphics="none")
+    renderer = EscposRenderer(u220, shaper, GraphicsCache("none", 0))
+    data = renderer.render(ticket_layout(sample_ticket(), renderer.sizes)).data
+    assert b"-" * 42 + b"\n" in data and b"-" * 43 not in data
+    assert b"\x1d\x76\x30" not in data and b"\x1b\x2a\x01" in data
+    vp = VirtualPrinter(profile=u220, font_path=shaper.font_path)
+    vp.feed(data)
+    assert vp.page_images()[0].width == 400 and "-" * 42 in vp.transcript

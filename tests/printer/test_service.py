@@ -47,4 +47,6 @@ def test_previews_are_paper_width(demo) -> None:
     ticket = render_ticket_png(sample_ticket(demo))
     receipt = render_receipt_png(sample_receipt(demo), PrinterConfig(paper_mm=58))
     assert ticket.width == 576 + 32 and receipt.width == 384 + 32
+    # the preview is drawn as the model prints: a TM-U220 is 400 dots wide, not 576
+    assert render_ticket_png(sample_ticket(demo), PrinterConfig(profile="TM-U220")).width == 432
     assert ticket.height > 600

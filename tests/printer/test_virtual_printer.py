@@ -127,3 +127,58 @@ def test_stream_pieces_are_joined() -> None:
     for i in range(0, len(data), 5):
         vp.feed(data[i : i + 5], final=False)
     assert len(vp.pages) == 1
+
+
+@pytest.mark.parametrize(
+    ("slot", "codec", "text"),
+    [(16, "cp1252", "café 5€"), (19, "cp858", "Dirección €12"), (0, "cp437", "Ñandú ½")],
+)
+def test_code_pages_decode_to_the_right_text(slot: int, codec: str, text: str) -> None:
+    vp = VirtualPrinter(code_pages={slot: codec})
+    vp.feed(cmd.select_codepage(slot) + text.encode(codec) + b"\n" + cmd.cut())
+    assert vp.transcript == [text]
+    # and the page shows those glyphs: the same text through another table draws the same
+    other = 2 if slot != 2 else 0
+    again = VirtualPrinter(code_pages={other: "cp850"})
+    again.feed(cmd.select_codepage(other) + text.encode("cp850", "replace") + b"\n" + cmd.cut())
+    if text.encode("cp850", "replace").decode("cp850") == text:
+        assert again.pages[0].tobytes() == vp.pages[0].tobytes()
+
+
+def test_the_same_byte_is_another_letter_on_another_page() -> None:
+    vp = VirtualPrinter()
+    data = bytes([0x82]) + b"\n"
+    vp.feed(cmd.select_codepage(0) + data + cmd.select_codepage(16) + data + cmd.cut())
+    assert vp.transcript == ["é", "‚"]  # cp437 e-acute, cp1252 low quotation mark
+
+
+def test_column_bit_images_draw_like_raster() -> None:
+    img = Image.new("1", (64, 20), 1)
+    img.paste(0, (8, 3, 40, 17))
+    bm = Bitmap.from_image(img)
+    (raster,) = printed(cmd.raster(bm) + cmd.cut(feed=0))
+    (column,) = printed(cmd.column_image(bm) + cmd.cut(feed=0))
+    assert ink_box(raster) == ink_box(column) == (8, 3, 40, 17)
+
+
+def test_a_profile_refuses_commands_its_model_lacks() -> None:
+    from printer.profiles import load_profile
+
+    u220 = load_profile("TM-U220", 80)
+    assert (u220.dots_per_line, u220.columns, u220.raster, u220.native_qr) == (
+        400,
+        42,
+        False,
+        False,
+    )
+    bm = Bitmap.from_image(Image.new("1", (16, 8), 0))
+    for data, what in (
+        (cmd.raster(bm), "GS v 0"),
+        (cmd.qr("X"), "GS \\( k"),
+        (cmd.define_graphics(b"!!", bm, nv=False), "GS \\( L"),
+    ):
+        with pytest.raises(UnsupportedCommand, match=f"{what}: TM-U220 has no such command"):
+            VirtualPrinter(profile=u220).feed(data)
+    vp = VirtualPrinter(profile=u220)
+    vp.feed(b"X" * 43 + b"\n" + cmd.cut())  # 42 columns of font A: the 43rd wraps
+    assert vp.transcript == ["X" * 42, "X"] and vp.width == 400
