@@ -374,3 +374,31 @@ def test_counter_queue_view(engine: QueueEngine, settings: Settings, clock: Fixe
     assert view.current is not None and view.current.notes == [URGENT_FEE_DUE]
     assert view.current.serving_s == 120
     assert [t.code for t in contrib] == ["A001", "A002", "A003"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_upgrade_keeps_a_staff_member_at_one_counter(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """A branch upgraded from 0002, where a clerk was left on two counters, can migrate."""
+    from branch.migrate import upgrade
+
+    url = request.getfixturevalue(f"{backend}_url")
+    upgrade(url, "0002")
+    db = Database(url)
+    try:
+        with db.write() as s:
+            for n, staff in ((1, "omar"), (3, "sara"), (5, "sara"), (6, None)):
+                s.execute(
+                    text(
+                        "INSERT INTO counter (number, name_ar, name_en, services, status, "
+                        "staff_username, active) VALUES (:n, '', '', 'CONTRIB', 'open', :st, :a)"
+                    ),
+                    {"n": n, "st": staff, "a": True},
+                )
+        upgrade(url)
+        with db.read() as s:
+            rows = s.execute(text("SELECT number, staff_username FROM counter ORDER BY number"))
+            assert [tuple(r) for r in rows] == [(1, "omar"), (3, "sara"), (5, None), (6, None)]
+    finally:
+        db.dispose()
