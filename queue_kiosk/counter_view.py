@@ -18,7 +18,7 @@ from branch.clock import as_utc, business_day
 from branch.db import Database
 from branch.errors import NotFound
 from branch.models import ACTIVE_SQL, Counter, Ticket, TicketStatus, UTCDateTime
-from branch.settings import BranchConfig
+from branch.settings import PRIORITIES, BranchConfig
 
 URGENT_FEE_DUE = "urgent: fee due"  # a msgid: the screen shows it through branch.i18n.gettext
 NEXT_CODES = 5
@@ -68,17 +68,30 @@ class CounterQueue:
 
 
 _COLS = {"id": Integer(), "code": String(), "rank_at": UTCDateTime(), "service_code": String()}
-_LINE_COUNTS = text(
-    "SELECT service_code, count(*) AS n, min(issued_at) AS oldest FROM ticket "
-    "WHERE status = 'waiting' AND assigned_counter IS NULL AND business_day = :d "
-    "AND service_code IN :services GROUP BY service_code"
-).bindparams(
-    bindparam("d", type_=Date()), bindparam("services", expanding=True)
-).columns(service_code=String(), n=Integer(), oldest=UTCDateTime())
-_ASSIGNED_COUNT = text(
-    "SELECT count(*) AS n, min(issued_at) AS oldest FROM ticket "
-    "WHERE status = 'waiting' AND assigned_counter = :c AND business_day = :d"
-).bindparams(bindparam("d", type_=Date())).columns(n=Integer(), oldest=UTCDateTime())
+_LINE = "status = 'waiting' AND assigned_counter IS NULL AND service_code = :s"
+_SENT = "status = 'waiting' AND assigned_counter = :c"
+_DAY = [bindparam("d", type_=Date())]
+# Counting reads only the partial index. The oldest ticket is found among those ranked at most
+# the largest class boost after the head (rank_at = issued_at - boost), a short index range,
+# instead of reading every waiting row for its issue time.
+_LINE_COUNT = text(f"SELECT count(*) FROM ticket WHERE {_LINE} AND business_day = :d").bindparams(
+    *_DAY
+)
+_SENT_COUNT = text(f"SELECT count(*) FROM ticket WHERE {_SENT} AND business_day = :d").bindparams(
+    *_DAY
+)
+_LINE_OLDEST = (
+    text(f"SELECT min(issued_at) AS oldest FROM ticket WHERE {_LINE} AND business_day = :d "
+         "AND rank_at <= :r")
+    .bindparams(*_DAY, bindparam("r", type_=UTCDateTime()))
+    .columns(oldest=UTCDateTime())
+)  # fmt: skip
+_SENT_OLDEST = (
+    text(f"SELECT min(issued_at) AS oldest FROM ticket WHERE {_SENT} AND business_day = :d "
+         "AND rank_at <= :r")
+    .bindparams(*_DAY, bindparam("r", type_=UTCDateTime()))
+    .columns(oldest=UTCDateTime())
+)  # fmt: skip
 _LINE_HEAD = (
     text(
         "SELECT id, code, rank_at, service_code FROM ticket WHERE status = 'waiting' "
@@ -116,6 +129,20 @@ def _wait_s(now: datetime, oldest: datetime | None) -> int:
     return max(0, int((now - as_utc(oldest)).total_seconds())) if oldest else 0
 
 
+def _line(
+    s: Session, count_q: Any, head_q: Any, oldest_q: Any, params: dict[str, Any],
+    max_boost: timedelta, next_n: int,
+) -> tuple[int, list[Any], datetime | None]:
+    """(waiting, the first `next_n` rows in call order, oldest issue time) of one line."""
+    n = int(s.execute(count_q, params).scalar_one())
+    if not n:
+        return 0, [], None
+    heads = s.execute(head_q, {**params, "n": next_n}).all()
+    r = as_utc(heads[0].rank_at) + max_boost
+    oldest = s.execute(oldest_q, {**params, "r": r}).scalar_one()
+    return n, heads, oldest
+
+
 def read_counter_queue(
     s: Session, config: BranchConfig, counter: int, now: datetime, next_n: int = NEXT_CODES
 ) -> CounterQueue:
@@ -126,17 +153,15 @@ def read_counter_queue(
     day = business_day(now, config.branch.tz)
     policy = config.queue
     services = c.services_on(day)
-    counts = {
-        r.service_code: (r.n, r.oldest)
-        for r in s.execute(_LINE_COUNTS, {"d": day, "services": services})
-    }
+    max_boost = timedelta(seconds=max(policy.boost_s(p) for p in PRIORITIES))
     boost = timedelta(minutes=policy.primary_service_boost_min)
     ranked: list[tuple[datetime, int, str]] = []
     lines: list[LineView] = []
     for code in services:
         cfg = config.service(code)
-        n, oldest = counts.get(code, (0, None))
-        heads = s.execute(_LINE_HEAD, {"s": code, "d": day, "n": next_n}).all() if n else []
+        n, heads, oldest = _line(
+            s, _LINE_COUNT, _LINE_HEAD, _LINE_OLDEST, {"s": code, "d": day}, max_boost, next_n
+        )
         bias = boost if code == c.primary_service else timedelta(0)
         ranked += [(as_utc(h.rank_at) - bias, h.id, h.code) for h in heads]
         wait = _wait_s(now, oldest)
@@ -145,10 +170,11 @@ def read_counter_queue(
             oldest_wait_s=wait, target_wait_min=cfg.target_wait_min,
             over_target=wait > cfg.target_wait_min * 60, next_codes=[h.code for h in heads],
         ))  # fmt: skip
-    a_n, a_oldest = s.execute(_ASSIGNED_COUNT, {"c": counter, "d": day}).one()
+    a_n, heads, a_oldest = _line(
+        s, _SENT_COUNT, _ASSIGNED_HEAD, _SENT_OLDEST, {"c": counter, "d": day}, max_boost, next_n
+    )
     assigned = None
     if a_n:
-        heads = s.execute(_ASSIGNED_HEAD, {"c": counter, "d": day, "n": next_n}).all()
         ranked += [(as_utc(h.rank_at) - boost, h.id, h.code) for h in heads]
         assigned = LineView(
             service=None, name_ar="محوّلة إلى هذا الشباك", name_en="Sent to this counter",

@@ -171,6 +171,7 @@ def run_fair_calls(url: str, settings: Settings, per_service: int, counters: lis
         busy = [n for n, got in results if got]
         assert len(busy) >= 6, "the counters did not call in parallel"
         worst = call_order_overtakes(db)
+        print(f"call-next fairness: worst pass-over {worst} (bound {len(counters) - 1})")
         assert worst <= len(counters) - 1, f"a ticket was passed over by {worst} later ones"
     finally:
         db.dispose()

@@ -402,3 +402,19 @@ def test_upgrade_keeps_a_staff_member_at_one_counter(
             assert [tuple(r) for r in rows] == [(1, "omar"), (3, "sara"), (5, None), (6, None)]
     finally:
         db.dispose()
+
+
+def test_counter_queue_oldest_wait_is_not_the_heads(
+    engine: QueueEngine, settings: Settings, clock: FixedClock
+) -> None:
+    """The head of a line is the best-ranked ticket, not always the one waiting longest."""
+    engine.issue("RETIRE")  # 09:00
+    clock.advance(10 * 60)
+    engine.issue("RETIRE", "urgent")  # 09:10, ranked 08:40: heads the line
+    clock.advance(5 * 60)
+    view = counter_queue(engine.db, settings.config, 4, clock())
+    line = view.lines[0]
+    assert (line.service, line.next_codes) == ("RETIRE", ["C002", "C001"])
+    assert line.oldest_wait_s == 15 * 60 and not line.over_target  # RETIRE target: 20 min
+    clock.advance(6 * 60)
+    assert counter_queue(engine.db, settings.config, 4, clock()).lines[0].over_target
