@@ -214,3 +214,26 @@ def test_print_state_is_recorded(engine: QueueEngine) -> None:
         assert s.get(Ticket, t.id).print_state == "failed"
     with pytest.raises(DomainError):
         engine.set_print_state(t.id, "smudged")
+
+
+@pytest.mark.postgres
+def test_postgres_call_next_skips_a_ticket_another_counter_is_claiming(
+    postgres_db: Database, settings: Settings
+) -> None:
+    from sqlalchemy import text
+
+    eng = QueueEngine(postgres_db, settings.config, FixedClock(MORNING))
+    a1, a2 = eng.issue("CONTRIB"), eng.issue("CONTRIB")
+    lock = text("SELECT id FROM ticket WHERE id = :i FOR UPDATE")
+    with postgres_db.engine.connect() as other:
+        other.begin()
+        other.execute(lock, {"i": a1.id})  # "another counter" is claiming A001 right now
+        # neither waits for the lock nor takes the locked ticket
+        assert eng.call_next(1, CLERK).id == a2.id
+        eng.finish(1, actor=CLERK)
+        a3 = eng.issue("CONTRIB")
+        other.execute(lock, {"i": a3.id})
+        with pytest.raises(NothingWaiting):  # all in flight elsewhere: nothing for counter 1
+            eng.call_next(1, CLERK)
+        other.rollback()
+    assert eng.call_next(1, CLERK).id == a1.id  # released: the head is called again
