@@ -44,6 +44,7 @@ class TicketStatus(StrEnum):
     transferred = "transferred"
     cancelled = "cancelled"
     expired = "expired"
+    parked = "parked"
 
 
 ACTIVE_STATUSES = (TicketStatus.called, TicketStatus.serving)
@@ -95,6 +96,18 @@ class Service(SQLModel, table=True):
 
 
 class Counter(SQLModel, table=True):
+    __table_args__ = (
+        # One clerk, one counter: a staff member holds at most one counter at a time. The
+        # engine checks first (to name the other counter); the index settles races.
+        Index(
+            "ux_counter_staff",
+            "staff_username",
+            unique=True,
+            sqlite_where=text("staff_username IS NOT NULL"),
+            postgresql_where=text("staff_username IS NOT NULL"),
+        ),
+    )
+
     number: int = Field(primary_key=True)
     name_ar: str = ""
     name_en: str = ""
@@ -103,10 +116,21 @@ class Counter(SQLModel, table=True):
     status: str = Field(default=CounterStatus.closed, max_length=8)
     staff_username: str | None = None
     active: bool = True
+    pause_reason: str | None = Field(default=None, max_length=32)
+    # A manager's list of services for one business day (comma-separated), else the config's.
+    services_today: str | None = None
+    services_day: date | None = None
 
     @property
     def service_list(self) -> list[str]:
+        """The services configured in branch.toml."""
         return [s for s in self.services.split(",") if s]
+
+    def services_on(self, day: date) -> list[str]:
+        """What the counter serves on a business day: the day's override, else the config's."""
+        if self.services_today is not None and self.services_day == day:
+            return [s for s in self.services_today.split(",") if s]
+        return self.service_list
 
 
 class Staff(SQLModel, table=True):
@@ -153,6 +177,13 @@ class Ticket(SQLModel, table=True):
             "counter_number",
             sqlite_where=text(ACTIVE_SQL),
             postgresql_where=text(ACTIVE_SQL),
+        ),
+        # A counter's parked tickets (set aside, taken back later by code).
+        Index(
+            "ix_ticket_counter_parked",
+            "counter_number",
+            sqlite_where=text("status = 'parked'"),
+            postgresql_where=text("status = 'parked'"),
         ),
         Index("ix_ticket_day_status", "business_day", "status"),
         Index("ix_ticket_service_finished", "service_code", "finished_at"),

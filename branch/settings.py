@@ -94,6 +94,46 @@ class CounterConfig(_Strict):
         return self
 
 
+class NamedCode(_Strict):
+    """A code a counter picks from a list (a pause reason, a finish outcome), named in both
+    languages for the screen."""
+
+    code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,31}$")]
+    name_ar: Annotated[str, Field(min_length=1)]
+    name_en: Annotated[str, Field(min_length=1)]
+
+
+def _default_pause_reasons() -> list[NamedCode]:
+    return [
+        NamedCode(code="break", name_ar="استراحة", name_en="Break"),
+        NamedCode(code="prayer", name_ar="صلاة", name_en="Prayer"),
+        NamedCode(code="meeting", name_ar="اجتماع", name_en="Meeting"),
+        NamedCode(code="system", name_ar="عطل في النظام", name_en="System problem"),
+    ]
+
+
+def _default_outcomes() -> list[NamedCode]:
+    return [
+        NamedCode(code="served", name_ar="تمت الخدمة", name_en="Served"),
+        NamedCode(code="paid", name_ar="تم الدفع", name_en="Payment taken"),
+        NamedCode(code="info_given", name_ar="تم تقديم المعلومات", name_en="Information given"),
+        NamedCode(code="referred", name_ar="أُحيل إلى جهة أخرى", name_en="Referred elsewhere"),
+        NamedCode(
+            code="incomplete_documents", name_ar="وثائق غير مكتملة", name_en="Incomplete documents"
+        ),
+        NamedCode(code="system_down", name_ar="تعذّر بسبب النظام", name_en="System unavailable"),
+    ]
+
+
+def _unique_codes(items: list[NamedCode], what: str) -> list[NamedCode]:
+    seen: set[str] = set()
+    for item in items:
+        if item.code in seen:
+            raise ValueError(f"{what} {item.code!r} defined twice")
+        seen.add(item.code)
+    return items
+
+
 class QueuePolicy(_Strict):
     """Weighted aging: score = minutes waited + boost of the ticket's class."""
 
@@ -109,6 +149,22 @@ class QueuePolicy(_Strict):
     primary_service_boost_min: Annotated[float, Field(ge=0, le=24 * 60)] = 0.0
     recent_service_samples: Annotated[int, Field(ge=1, le=1000)] = 20
     max_recalls: Annotated[int, Field(ge=0, le=20)] = 3
+    pause_reasons: Annotated[list[NamedCode], Field(min_length=1)] = Field(
+        default_factory=_default_pause_reasons
+    )
+    outcomes: Annotated[list[NamedCode], Field(min_length=1)] = Field(
+        default_factory=_default_outcomes
+    )
+
+    @field_validator("pause_reasons")
+    @classmethod
+    def _unique_reasons(cls, v: list[NamedCode]) -> list[NamedCode]:
+        return _unique_codes(v, "pause reason")
+
+    @field_validator("outcomes")
+    @classmethod
+    def _unique_outcomes(cls, v: list[NamedCode]) -> list[NamedCode]:
+        return _unique_codes(v, "outcome")
 
     def boost_s(self, priority: str) -> float:
         return float(self.priority_boost_min.get(priority, 0.0)) * 60.0  # type: ignore[call-overload]

@@ -133,6 +133,64 @@ def ticket_cancel(app: AppContext, code: str, staff: str | None, as_json: bool) 
     _show(engine_of(app).cancel(code, actor_of(app, staff)), as_json)
 
 
+@ticket.command("park")
+@counter_opt
+@click.option("--call-next", is_flag=True, help="Then call the next ticket at once.")
+@staff_opt
+@json_opt
+@pass_ctx
+def ticket_park(
+    app: AppContext, counter: int, call_next: bool, staff: str | None, as_json: bool
+) -> None:
+    """Set the counter's ticket aside at this counter (take it back later by code)."""
+    parked, called = engine_of(app).park(counter, actor_of(app, staff), call_next=call_next)
+    out = parked.to_json()
+    if call_next:
+        out["next"] = called.to_json() if called else None
+    emit(
+        out,
+        as_json,
+        lambda o: _ticket_line(o)
+        + (f"\n{_ticket_line(o['next'])}" if o.get("next") else "")
+        + ("\nnothing is waiting" if call_next and not o.get("next") else ""),
+    )
+
+
+@ticket.command("take-back")
+@click.argument("code")
+@counter_opt
+@staff_opt
+@json_opt
+@pass_ctx
+def ticket_take_back(
+    app: AppContext, code: str, counter: int, staff: str | None, as_json: bool
+) -> None:
+    """Call a parked ticket back to this counter."""
+    _show(engine_of(app).take_back(counter, code, actor_of(app, staff)), as_json)
+
+
+@ticket.command("walk-in")
+@counter_opt
+@click.option("--service", required=True, help="Service code, e.g. CONTRIB.")
+@click.option("--priority", default="normal", type=click.Choice(PRIORITIES))
+@click.option("--lang", default="ar", type=click.Choice(["ar", "en"]))
+@staff_opt
+@json_opt
+@pass_ctx
+def ticket_walk_in(
+    app: AppContext,
+    counter: int,
+    service: str,
+    priority: str,
+    lang: str,
+    staff: str | None,
+    as_json: bool,
+) -> None:
+    """A customer without a ticket: issue one and call it at this counter at once."""
+    view = engine_of(app).walk_in(counter, service, actor_of(app, staff), priority, lang)
+    _show(view, as_json)
+
+
 @click.command("queue")
 @json_opt
 @pass_ctx
@@ -171,10 +229,75 @@ def _counter_status(name: str, method: str, doc: str) -> None:
 
 
 _counter_status("open", "open_counter", "Open a counter.")
-_counter_status("pause", "pause", "Pause a counter (no calls until resumed).")
 _counter_status("resume", "resume", "Resume a paused counter.")
 _counter_status("close", "close_counter", "Close a counter.")
 
+
+def _counter_out(c: Any, as_json: bool) -> None:
+    emit(
+        {
+            "counter": c.number, "status": c.status, "staff": c.staff_username,
+            "pause_reason": c.pause_reason,
+        },
+        as_json,
+        lambda o: f"counter {o['counter']} {o['status']}"
+        + (f" ({o['pause_reason']})" if o["pause_reason"] else "")
+        + (f" {o['staff']}" if o["staff"] else ""),
+    )  # fmt: skip
+
+
+@counter.command("pause")
+@counter_opt
+@click.option("--reason", default=None, help="Why: a code from [queue] pause_reasons.")
+@staff_opt
+@json_opt
+@pass_ctx
+def counter_pause(
+    app: AppContext, counter: int, reason: str | None, staff: str | None, as_json: bool
+) -> None:
+    """Pause a counter (no calls until resumed); a pause needs a reason."""
+    _counter_out(engine_of(app).pause(counter, actor_of(app, staff), reason), as_json)
+
+
+@counter.command("sign-in")
+@counter_opt
+@click.option("--staff", "staff", required=True, help="The staff member signing in.")
+@json_opt
+@pass_ctx
+def counter_sign_in(app: AppContext, counter: int, staff: str, as_json: bool) -> None:
+    """Open a counter under a staff member (one counter per staff member)."""
+    _counter_out(engine_of(app).sign_in(counter, actor_of(app, staff)), as_json)
+
+
+@counter.command("sign-out")
+@counter_opt
+@click.option("--leave", type=click.Choice(["closed", "paused"]), default="closed")
+@staff_opt
+@json_opt
+@pass_ctx
+def counter_sign_out(
+    app: AppContext, counter: int, leave: str, staff: str | None, as_json: bool
+) -> None:
+    """Sign out of a counter, leaving it closed or paused."""
+    _counter_out(engine_of(app).sign_out(counter, actor_of(app, staff), leave), as_json)
+
+
+@counter.command("services")
+@counter_opt
+@click.option("--service", "services", multiple=True, required=True, help="Repeat per service.")
+@staff_opt
+@json_opt
+@pass_ctx
+def counter_services(
+    app: AppContext, counter: int, services: tuple[str, ...], staff: str | None, as_json: bool
+) -> None:
+    """Give a counter other services for today only (manager)."""
+    codes = engine_of(app).set_counter_services(counter, list(services), actor_of(app, staff))
+    emit(
+        {"counter": counter, "services_today": codes},
+        as_json,
+        lambda o: f"counter {o['counter']} serves today: {', '.join(o['services_today'])}",
+    )
 
 @click.group()
 def day() -> None:
@@ -186,13 +309,13 @@ def day() -> None:
 @json_opt
 @pass_ctx
 def day_close(app: AppContext, staff: str | None, as_json: bool) -> None:
-    """Close the business day: waiting tickets expire, idle counters close (manager)."""
+    """Close the business day: waiting tickets expire, held ones end, counters close (manager)."""
     out = engine_of(app).close_day(actor_of(app, staff))
     emit(
         out,
         as_json,
         lambda o: (
-            f"day closed: {o['business_day_expired']} waiting tickets "
-            f"expired, {o['counters_closed']} counters closed"
+            f"day closed: {o['business_day_expired']} waiting tickets expired, "
+            f"{o['tickets_ended']} held tickets ended, {o['counters_closed']} counters closed"
         ),
     )

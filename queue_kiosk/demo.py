@@ -2,15 +2,17 @@
 
 Sets the branch up on embedded defaults (demo config, SQLite under TABOUR_HOME, demo staff),
 then runs a simulated day: a kiosk issues tickets at random (some elderly, pregnant or urgent),
-clerks at the counters call, serve and finish them. The live queue view refreshes when the
+clerks at the counters call, serve and finish them. The simulated clerks are staff accounts of
+their own (`sim1`, `sim2`, ...), each signed in at one counter like a person, so the README's
+demo staff stay free to sign in at the other counters. The live queue view refreshes when the
 database changes (SQLite `PRAGMA data_version`, polled every 100 ms), so a `tabour ticket ...`
 typed in another terminal shows up at once.
 """
 
 from __future__ import annotations
 
-import contextlib
 import random
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,7 +29,7 @@ from branch.settings import BranchConfig
 from branch.staff import Actor
 from queue_kiosk.engine import QueueEngine
 
-DEMO_CLERKS = ("sara", "omar", "lina", "huda")
+SIM_CLERK = "sim{}"  # username of the simulated clerk at counter N
 PRIORITY_MIX = ["normal"] * 14 + ["elderly", "elderly", "disabled", "pregnant", "urgent"]
 
 
@@ -36,7 +38,7 @@ class _Clerk:
     counter: int
     actor: Actor
     next_at: float = 0.0
-    state: str = "idle"  # idle -> called -> serving
+    state: str = "away"  # away -> idle -> called -> serving
 
 
 @dataclass
@@ -56,13 +58,7 @@ class Simulation:
         rng = random.Random(self.seed)
         services = [s.code for s in self.engine.config.services if s.active]
         weights = [6 if s in ("CONTRIB", "INQUIRY") else 2 for s in services]
-        clerks = [
-            _Clerk(n, Actor(DEMO_CLERKS[i % len(DEMO_CLERKS)], Role.clerk))
-            for i, n in enumerate(self.counters)
-        ]
-        for c in clerks:
-            with contextlib.suppress(DomainError):  # already open from an earlier run
-                self.engine.open_counter(c.counter, c.actor)
+        clerks = [_Clerk(n, Actor(SIM_CLERK.format(n), Role.clerk)) for n in self.counters]
         next_arrival = time.monotonic()
         while not self.stop.is_set():
             now = time.monotonic()
@@ -74,23 +70,37 @@ class Simulation:
                     next_arrival = now + rng.expovariate(self.arrivals_per_min / 60.0)
                 for c in clerks:
                     if now >= c.next_at:
-                        self._step(c, rng, now)
+                        try:
+                            self._step(c, rng, now)
+                        except DomainError:  # someone changed the counter under the clerk
+                            c.state, c.next_at = "idle", now + 1.0
             except DatabaseBusy as exc:
                 self.errors.append(str(exc))
             self.stop.wait(0.1)
 
     def _step(self, c: _Clerk, rng: random.Random, now: float) -> None:
         eng = self.engine
-        if c.state == "idle":
+        if c.state == "away":
+            # one clerk, one counter: sign in (again, after a restart) or wait for the
+            # person holding the counter to leave it
+            try:
+                eng.sign_in(c.counter, c.actor)
+                c.state = "idle"
+            except DomainError:
+                c.next_at = now + 5.0
+        elif c.state == "idle":
             try:
                 current = eng.current(c.counter)
                 if current is None:
                     eng.call_next(c.counter, c.actor)
-                c.state, c.next_at = "called", now + rng.uniform(1.5, 4.0)
+                    c.state = "called"
+                else:  # taken up from an earlier run
+                    c.state = "serving" if current.status == "serving" else "called"
+                c.next_at = now + rng.uniform(1.5, 4.0)
             except NothingWaiting:
                 c.next_at = now + 1.0
             except DomainError:
-                c.next_at = now + 5.0  # paused or closed by someone else: leave it be
+                c.state, c.next_at = "away", now + 5.0  # paused or taken over: sign in again
         elif c.state == "called":
             if rng.random() < 0.05:
                 eng.no_show(c.counter, c.actor)
@@ -99,7 +109,7 @@ class Simulation:
                 eng.start_serving(c.counter, c.actor)
                 c.state, c.next_at = "serving", now + rng.uniform(*self.service_s)
         else:
-            eng.finish(c.counter, rng.choice(["served", "paid", "info_given"]), c.actor)
+            eng.finish(c.counter, rng.choice(eng.outcome_codes()), c.actor)
             c.state, c.next_at = "idle", now + rng.uniform(0.5, 2.0)
 
 
@@ -108,6 +118,21 @@ def _setup() -> None:
     from branch.cli import init
 
     click.get_current_context().invoke(init, demo=True, as_json=False)
+
+
+def _add_sim_clerks(db: Database, counters: list[int]) -> None:
+    """Staff accounts for the simulated clerks (random PINs: nobody signs in as them)."""
+    from branch.models import Staff
+    from branch.staff import add_staff
+
+    with db.write() as s:
+        for n in counters:
+            username = SIM_CLERK.format(n)
+            if s.get(Staff, username) is None:
+                add_staff(
+                    s, username=username, display_name=f"موظف محاكاة {n}", role="clerk",
+                    pin=f"{secrets.randbelow(10**12):012d}", now=utc_now(),
+                )  # fmt: skip
 
 
 def live_view(
@@ -164,7 +189,9 @@ def demo(
     if not no_sim:
         engine = QueueEngine(db, config, app.clock)
         numbers = [c.number for c in config.counters]
-        sim = Simulation(engine, numbers[:5] + numbers[-1:], seed=seed)
+        sim_counters = numbers[:5] + numbers[-1:]
+        _add_sim_clerks(db, sim_counters)
+        sim = Simulation(engine, sim_counters, seed=seed)
         threading.Thread(target=sim.run, name="tabour-demo-sim", daemon=True).start()
     try:
         live_view(db, config, lang or config.ui.default_lang, config.ui.bidi, seconds)

@@ -39,6 +39,7 @@ class CounterLine:
     ticket: str | None
     ticket_status: str | None
     since: str | None
+    pause_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,9 @@ def build(session: Session, config: BranchConfig, now: datetime) -> QueueOvervie
         t = active.get(c.number)
         counters.append(CounterLine(
             number=c.number, name_ar=c.name_ar, name_en=c.name_en, status=c.status,
-            staff=c.staff_username, services=c.service_list,
+            staff=c.staff_username, services=c.services_on(day),
             ticket=t.code if t else None, ticket_status=t.status if t else None,
             since=(t.served_at or t.called_at).isoformat() if t and (t.served_at or t.called_at) else None,
+            pause_reason=c.pause_reason,
         ))  # fmt: skip
     return QueueOverview(day, now, services, counters, int(issued or 0), int(served or 0))

@@ -103,6 +103,91 @@ def test_postgres_kiosks_and_counters_in_parallel(
     run_branch(postgres_db.url, settings, kiosks=2, per_kiosk=300, counters=list(range(1, 9)))
 
 
+def call_order_overtakes(db: Database) -> int:
+    """The most positions any ticket was passed over by later-ranked tickets of its own line.
+
+    Calls are ordered by their event ids (allocated when the call is written, inside the
+    claiming transaction). A ticket X counts as passed over by Y when Y ranks after X in
+    X's line, yet Y's call was written before X's. With only the chosen row locked, that
+    happens only while X is being claimed by another counter at that instant.
+    """
+    with db.read() as s:
+        tickets = {t.id: t for t in s.exec(select(Ticket))}
+        called = s.exec(
+            select(TicketEvent).where(TicketEvent.kind == "called").order_by(TicketEvent.id)
+        ).all()
+    call_pos = {e.ticket_id: i for i, e in enumerate(called)}
+    by_line: dict[str, list[Ticket]] = {}
+    for t in tickets.values():
+        if t.assigned_counter is None:
+            by_line.setdefault(t.service_code, []).append(t)
+    worst = 0
+    for line in by_line.values():
+        line.sort(key=lambda t: (t.rank_at, t.id))  # the order the policy calls this line in
+        for i, x in enumerate(line):
+            later_called_first = sum(1 for y in line[i + 1 :] if call_pos[y.id] < call_pos[x.id])
+            worst = max(worst, later_called_first)
+    return worst
+
+
+def run_fair_calls(url: str, settings: Settings, per_service: int, counters: list[int]) -> None:
+    """Tickets waiting in several lines, all counters calling at once in their own processes:
+    every ticket is called exactly once and none is passed over by more than counters - 1."""
+    from branch.clock import utc_now
+    from queue_kiosk.engine import QueueEngine
+
+    services = ["CONTRIB", "INQUIRY", "RETIRE", "INJURY", "COMPLAINT", "UNEMP", "NAF"]
+    db = Database(url)
+    eng = QueueEngine(db, settings.config, utc_now)
+    mix = ["normal"] * 5 + ["elderly", "urgent", "pregnant"]
+    for i in range(per_service):
+        for j, svc in enumerate(services):
+            eng.issue(svc, mix[(i * 7 + j) % len(mix)])
+    total = per_service * len(services)
+
+    ctx = mp.get_context("spawn")
+    go, done, out = ctx.Event(), ctx.Event(), ctx.Queue()
+    done.set()  # nothing more will be issued
+    cfg = str(settings.config_path)
+    procs = [
+        ctx.Process(target=queue_workers.counter, args=(url, cfg, n, done, go, out))
+        for n in counters
+    ]
+    for p in procs:
+        p.start()
+    go.set()
+    results = [out.get(timeout=240) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0, "a counter process failed"
+    try:
+        ids = [tid for _, got in results for tid in got]
+        assert len(ids) == total and len(set(ids)) == total
+        with db.read() as s:
+            calls = Tally(
+                e.ticket_id for e in s.exec(select(TicketEvent).where(TicketEvent.kind == "called"))
+            )
+        assert len(calls) == total and set(calls.values()) == {1}
+        busy = [n for n, got in results if got]
+        assert len(busy) >= 6, "the counters did not call in parallel"
+        worst = call_order_overtakes(db)
+        print(f"call-next fairness: worst pass-over {worst} (bound {len(counters) - 1})")
+        assert worst <= len(counters) - 1, f"a ticket was passed over by {worst} later ones"
+    finally:
+        db.dispose()
+
+
+def test_sqlite_call_next_is_fair_under_contention(sqlite_db: Database, settings: Settings) -> None:
+    run_fair_calls(sqlite_db.url, settings, per_service=40, counters=list(range(1, 9)))
+
+
+@pytest.mark.postgres
+def test_postgres_call_next_is_fair_under_contention(
+    postgres_db: Database, settings: Settings
+) -> None:
+    run_fair_calls(postgres_db.url, settings, per_service=60, counters=list(range(1, 9)))
+
+
 def _crash_and_check(url: str, settings: Settings, wait_for: int) -> None:
     ctx = mp.get_context("spawn")
     cfg = str(settings.config_path)

@@ -38,3 +38,6 @@ def test_demo_runs_a_simulated_day_without_a_terminal(tmp_path: Path) -> None:
     state = json.loads(q.stdout)
     assert state["issued_today"] == issued
     assert any(c["status"] == "open" for c in state["counters"])
+    # one clerk, one counter: each simulated clerk holds its own counter
+    staffed = [c["staff"] for c in state["counters"] if c["staff"]]
+    assert staffed and len(staffed) == len(set(staffed)), staffed

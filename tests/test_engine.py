@@ -18,6 +18,8 @@ from queue_kiosk.engine import QueueEngine
 # 09:00 in Amman (UTC+3)
 MORNING = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 CLERK = Actor("sara", Role.clerk)
+OMAR = Actor("omar", Role.clerk)
+RAMI = Actor("rami", Role.clerk)
 MANAGER = Actor("huda", Role.manager)
 
 
@@ -74,17 +76,17 @@ def test_invalid_transitions_raise_clear_errors(engine: QueueEngine) -> None:
     with pytest.raises(DomainError, match=r"counter 1 still has A001 \(called\)"):
         engine.call_next(1, CLERK)
     with pytest.raises(DomainError, match="not waiting: it is called at counter 1"):
-        engine.call_ticket(2, "A001", CLERK)
+        engine.call_ticket(2, "A001", OMAR)
     # counter 2 cannot finish counter 1's ticket: it has none of its own
     with pytest.raises(DomainError, match="counter 2 has no called ticket"):
         engine.finish(2, actor=CLERK)
     engine.start_serving(1, CLERK)
     with pytest.raises(DomainError, match="being served; finish it instead"):
         engine.no_show(1, CLERK)
-    with pytest.raises(DomainError, match="invalid outcome code"):
+    with pytest.raises(DomainError, match="unknown outcome 'Paid in full!'; choose one of served"):
         engine.finish(1, "Paid in full!", CLERK)
     engine.finish(1, actor=CLERK)
-    engine.pause(1, CLERK)
+    engine.pause(1, CLERK, reason="break")
     with pytest.raises(DomainError, match="counter 1 is paused"):
         engine.call_next(1, CLERK)
     engine.resume(1, CLERK)
@@ -132,9 +134,9 @@ def test_transfer_to_service_keeps_place(engine: QueueEngine, clock: FixedClock)
     assert moved.issued_at == first.issued_at and moved.transferred_from == first.id
     assert moved.ahead == 0  # issued before C001, so it stays in front
     assert engine.ticket(first.id).status == "transferred"
-    assert engine.call_next(4, CLERK).id == moved.id
-    assert engine.finish(4, actor=CLERK).status == "done"
-    assert engine.call_next(4, CLERK).id == retire_1.id
+    assert engine.call_next(4, OMAR).id == moved.id
+    assert engine.finish(4, actor=OMAR).status == "done"
+    assert engine.call_next(4, OMAR).id == retire_1.id
     assert events(engine, moved.id) == ["requeued", "called", "serving", "finished"]
 
 
@@ -145,12 +147,12 @@ def test_transfer_to_counter(engine: QueueEngine) -> None:
     moved = engine.transfer(1, to_counter=8, actor=CLERK)
     assert moved.assigned_counter == 8
     # counter 2 serves CONTRIB but the ticket was sent to counter 8 by name
-    assert engine.call_next(2, CLERK).code == "A002"
-    assert engine.call_next(8, CLERK).code == "A001"
+    assert engine.call_next(2, OMAR).code == "A002"
+    assert engine.call_next(8, RAMI).code == "A001"
     with pytest.raises(DomainError, match="exactly one"):
-        engine.transfer(8, actor=CLERK)
+        engine.transfer(8, actor=RAMI)
     with pytest.raises(DomainError, match="already at counter 8"):
-        engine.transfer(8, to_counter=8, actor=CLERK)
+        engine.transfer(8, to_counter=8, actor=RAMI)
 
 
 def test_roles_are_enforced_in_the_engine(engine: QueueEngine) -> None:
@@ -172,7 +174,7 @@ def test_estimated_wait_uses_recent_service_times(engine: QueueEngine, clock: Fi
         engine.start_serving(4, CLERK)
         clock.advance(360)
         engine.finish(4, actor=CLERK)
-    engine.open_counter(5, CLERK)  # counters 4 and 5 serve RETIRE
+    engine.open_counter(5, OMAR)  # counters 4 and 5 serve RETIRE
     for _ in range(4):
         engine.issue("RETIRE")
     t = engine.issue("RETIRE")
@@ -212,3 +214,26 @@ def test_print_state_is_recorded(engine: QueueEngine) -> None:
         assert s.get(Ticket, t.id).print_state == "failed"
     with pytest.raises(DomainError):
         engine.set_print_state(t.id, "smudged")
+
+
+@pytest.mark.postgres
+def test_postgres_call_next_skips_a_ticket_another_counter_is_claiming(
+    postgres_db: Database, settings: Settings
+) -> None:
+    from sqlalchemy import text
+
+    eng = QueueEngine(postgres_db, settings.config, FixedClock(MORNING))
+    a1, a2 = eng.issue("CONTRIB"), eng.issue("CONTRIB")
+    lock = text("SELECT id FROM ticket WHERE id = :i FOR UPDATE")
+    with postgres_db.engine.connect() as other:
+        other.begin()
+        other.execute(lock, {"i": a1.id})  # "another counter" is claiming A001 right now
+        # neither waits for the lock nor takes the locked ticket
+        assert eng.call_next(1, CLERK).id == a2.id
+        eng.finish(1, actor=CLERK)
+        a3 = eng.issue("CONTRIB")
+        other.execute(lock, {"i": a3.id})
+        with pytest.raises(NothingWaiting):  # all in flight elsewhere: nothing for counter 1
+            eng.call_next(1, CLERK)
+        other.rollback()
+    assert eng.call_next(1, CLERK).id == a1.id  # released: the head is called again

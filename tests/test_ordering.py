@@ -1,4 +1,5 @@
-"""Weighted aging: examples and properties over random arrival sequences (real engine, SQLite)."""
+"""Weighted aging: examples and properties over random arrival sequences (real engine, on SQLite
+and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ START = datetime(2026, 1, 1, 6, 0, tzinfo=UTC)  # 09:00 Amman
 
 
 @pytest.fixture
-def engine(sqlite_db: Database, settings: Settings) -> QueueEngine:
-    return QueueEngine(sqlite_db, settings.config, FixedClock(START))
+def engine(any_db: Database, settings: Settings) -> QueueEngine:
+    """SQLite and PostgreSQL: the two call-next paths must order alike."""
+    return QueueEngine(any_db, settings.config, FixedClock(START))
 
 
 def test_elderly_overtakes_normal_within_boost_only(engine: QueueEngine) -> None:

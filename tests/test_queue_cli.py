@@ -100,8 +100,13 @@ def test_queue_day_through_the_cli(home: Path) -> None:
     assert q["served_today"] == 1
     text = tabour(home, "queue")
     assert text.returncode == 0 and "CONTRIB" in text.stdout
-    paused = ok_json(tabour(home, "counter", "pause", "--counter", "1", "--json"))
-    assert paused["status"] == "paused"
+    one_line_error(
+        tabour(home, "counter", "pause", "--counter", "1"), 1, "a pause needs a reason"
+    )
+    paused = ok_json(
+        tabour(home, "counter", "pause", "--counter", "1", "--reason", "prayer", "--json")
+    )
+    assert (paused["status"], paused["pause_reason"]) == ("paused", "prayer")
     one_line_error(tabour(home, "ticket", "call", "--counter", "1"), 1, "counter 1 is paused")
     ok_json(tabour(home, "counter", "resume", "--counter", "1", "--json"))
     ok_json(tabour(home, "ticket", "issue", "--service", "NAF", "--json"))
@@ -110,6 +115,67 @@ def test_queue_day_through_the_cli(home: Path) -> None:
     )
     closed = ok_json(tabour(home, "day", "close", "--staff", "huda", "--json"))
     assert closed["business_day_expired"] == 1
+
+
+def test_counter_screen_actions_through_the_cli(home: Path) -> None:
+    for _ in range(2):
+        ok_json(tabour(home, "ticket", "issue", "--service", "CONTRIB", "--json"))
+    signed = ok_json(tabour(home, "counter", "sign-in", "--counter", "1", "--staff", "sara", "--json"))
+    assert (signed["status"], signed["staff"]) == ("open", "sara")
+    one_line_error(
+        tabour(home, "counter", "sign-in", "--counter", "2", "--staff", "sara"),
+        1,
+        "sara is signed in at counter 1",
+    )
+    ok_json(tabour(home, "ticket", "call", "--counter", "1", "--staff", "sara", "--json"))
+    parked = ok_json(
+        tabour(home, "ticket", "park", "--counter", "1", "--call-next", "--staff", "sara", "--json")
+    )
+    assert (parked["code"], parked["status"], parked["next"]["code"]) == ("A001", "parked", "A002")
+    ok_json(tabour(home, "ticket", "finish", "--counter", "1", "--staff", "sara", "--json"))
+    one_line_error(
+        tabour(home, "ticket", "take-back", "A001", "--counter", "2", "--staff", "omar"),
+        4,
+        "A001 was parked at counter 1 by sara",
+    )
+    back = ok_json(
+        tabour(home, "ticket", "take-back", "A001", "--counter", "1", "--staff", "sara", "--json")
+    )
+    assert (back["code"], back["status"]) == ("A001", "called")
+    one_line_error(
+        tabour(home, "ticket", "finish", "--counter", "1", "--outcome", "nope"),
+        1,
+        "unknown outcome 'nope'; choose one of served, paid",
+    )
+    ok_json(tabour(home, "ticket", "finish", "--counter", "1", "--outcome", "referred", "--json"))
+    walk = ok_json(
+        tabour(home, "ticket", "walk-in", "--counter", "1", "--service", "INQUIRY", "--json")
+    )
+    assert (walk["code"], walk["status"], walk["counter"]) == ("B001", "called", 1)
+    one_line_error(
+        tabour(home, "counter", "sign-out", "--counter", "1", "--staff", "sara"),
+        1,
+        "still has B001 (called)",
+    )
+    ok_json(tabour(home, "ticket", "finish", "--counter", "1", "--json"))
+    one_line_error(
+        tabour(home, "counter", "pause", "--counter", "1", "--reason", "nap", "--staff", "sara"),
+        1,
+        "unknown pause reason 'nap'; choose one of break, prayer, meeting, system",
+    )
+    out = ok_json(
+        tabour(home, "counter", "sign-out", "--counter", "1", "--leave", "paused", "--staff", "sara", "--json")
+    )
+    assert (out["status"], out["staff"]) == ("paused", None)
+    one_line_error(
+        tabour(home, "counter", "services", "--counter", "2", "--service", "NAF", "--staff", "sara"),
+        4,
+        "may not change a counter's services",
+    )
+    svc = ok_json(
+        tabour(home, "counter", "services", "--counter", "2", "--service", "NAF", "--staff", "huda", "--json")
+    )
+    assert svc["services_today"] == ["NAF"]
 
 
 def test_nothing_waiting_is_exit_3(home: Path) -> None:
