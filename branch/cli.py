@@ -101,6 +101,7 @@ def cli() -> None:
 def init(app: AppContext, demo: bool, as_json: bool) -> None:
     """Write the demo branch config if there is none, then create or upgrade the database."""
     from branch import reference
+    from branch.acting import operator_actor
     from branch.migrate import upgrade
     from branch.staff import add_staff
 
@@ -124,7 +125,13 @@ def init(app: AppContext, demo: bool, as_json: bool) -> None:
             for username, name, role, pin in DEMO_STAFF:
                 if s.get(Staff, username) is None:
                     add_staff(
-                        s, username=username, display_name=name, role=role, pin=pin, now=app.clock()
+                        s,
+                        username=username,
+                        display_name=name,
+                        role=role,
+                        pin=pin,
+                        now=app.clock(),
+                        by=operator_actor(),
                     )
                     added.append(username)
     emit(
@@ -197,13 +204,20 @@ def _read_pin() -> str:
 @pass_ctx
 def staff_add(app: AppContext, username: str, display_name: str, role: str, as_json: bool) -> None:
     """Add a staff member; the PIN is read from the terminal (or one line of stdin)."""
+    from branch.acting import operator_actor
     from branch.staff import add_staff
 
     db_ = app.migrated_db()
     pin = _read_pin()
     with db_.write() as s:
         st = add_staff(
-            s, username=username, display_name=display_name, role=role, pin=pin, now=app.clock()
+            s,
+            username=username,
+            display_name=display_name,
+            role=role,
+            pin=pin,
+            now=app.clock(),
+            by=operator_actor(),
         )
     emit(
         {"username": st.username, "role": st.role},

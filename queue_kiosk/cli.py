@@ -8,12 +8,18 @@ import click
 
 from branch.cli import AppContext, emit, pass_ctx
 from branch.settings import PRIORITIES
-from branch.staff import OPERATOR, Actor, actor_for
+from branch.acting import acting_actor
+from branch.staff import Actor
 from queue_kiosk.engine import QueueEngine, TicketView
 
 json_opt = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 counter_opt = click.option("--counter", "counter", type=int, required=True, help="Counter number.")
-staff_opt = click.option("--staff", "staff", default=None, help="Act as this staff member.")
+staff_opt = click.option(
+    "--staff",
+    "staff",
+    default=None,
+    help="Act as this staff member; their PIN is read from the terminal or stdin.",
+)
 
 
 def engine_of(app: AppContext) -> QueueEngine:
@@ -21,10 +27,7 @@ def engine_of(app: AppContext) -> QueueEngine:
 
 
 def actor_of(app: AppContext, staff: str | None) -> Actor:
-    if staff is None:
-        return OPERATOR
-    with app.migrated_db().read() as s:
-        return actor_for(s, staff)
+    return acting_actor(app, staff)
 
 
 def _ticket_line(o: dict[str, Any]) -> str:

@@ -473,7 +473,7 @@ class QueueEngine:
             audit.append(
                 s,
                 at=now,
-                staff=actor.username,
+                staff=actor.audit_name,
                 action=f"counter.{verb}",
                 subject_ref=f"counter:{counter}",
                 where=f"counter:{counter}",
@@ -522,7 +522,7 @@ class QueueEngine:
             audit.append(
                 s,
                 at=now,
-                staff=actor.username,
+                staff=actor.audit_name,
                 action="day.close",
                 subject_ref=f"day:{day.isoformat()}",
                 outcome=f"expired:{len(waiting)}",
