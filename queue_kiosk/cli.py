@@ -47,6 +47,25 @@ def _show(view: TicketView, as_json: bool) -> None:
     emit(view.to_json(), as_json, _ticket_line)
 
 
+def _ticket_line_ar(o: dict[str, Any], service_name_ar: str) -> str:
+    """The ticket line in Arabic (logical order; `rtl()` lays it out for the terminal)."""
+    from branch.i18n import gettext
+
+    def t(msg: str) -> str:
+        return gettext(msg, "ar")
+
+    parts = [o["code"], service_name_ar, t(o["status"])]
+    if o.get("counter"):
+        parts.append(t("counter {n}").format(n=o["counter"]))
+    if o.get("priority") and o["priority"] != "normal":
+        parts.append(t(o["priority"]))
+    if o.get("ahead") is not None:
+        parts.append(t("{n} ahead").format(n=o["ahead"]))
+    if o.get("estimated_wait_s") is not None and o["status"] == "waiting":
+        parts.append(t("~{n} min").format(n=round(o["estimated_wait_s"] / 60)))
+    return "  ".join(parts)
+
+
 @click.group()
 def ticket() -> None:
     """Issue and handle tickets."""
@@ -59,8 +78,16 @@ def ticket() -> None:
 @json_opt
 @pass_ctx
 def ticket_issue(app: AppContext, service: str, priority: str, lang: str, as_json: bool) -> None:
-    """Issue a ticket (what the kiosk does)."""
-    _show(engine_of(app).issue(service, priority, lang), as_json)
+    """Issue a ticket (what the kiosk does); the line is printed in the ticket's language."""
+    view = engine_of(app).issue(service, priority, lang)
+    if lang != "ar" or as_json:
+        _show(view, as_json)
+        return
+    from branch.i18n import rtl
+
+    config = app.settings.config
+    name_ar = next((s.name_ar for s in config.services if s.code == view.service), view.service)
+    click.echo(rtl(_ticket_line_ar(view.to_json(), name_ar), config.ui.bidi))
 
 
 @ticket.command("call")

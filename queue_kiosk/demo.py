@@ -74,10 +74,19 @@ class Simulation:
                     next_arrival = now + rng.expovariate(self.arrivals_per_min / 60.0)
                 for c in clerks:
                     if now >= c.next_at:
-                        self._step(c, rng, now)
+                        self._step_or_start_over(c, rng, now)
             except DatabaseBusy as exc:
                 self.errors.append(str(exc))
             self.stop.wait(0.1)
+
+    def _step_or_start_over(self, c: _Clerk, rng: random.Random, now: float) -> None:
+        """One clerk's step; if the counter changed under the clerk (a command typed in another
+        terminal finished or moved the ticket), note it and start over rather than crash."""
+        try:
+            self._step(c, rng, now)
+        except DomainError as exc:
+            self.errors.append(str(exc))
+            c.state, c.next_at = "idle", now + 1.0
 
     def _step(self, c: _Clerk, rng: random.Random, now: float) -> None:
         eng = self.engine
@@ -86,7 +95,10 @@ class Simulation:
                 current = eng.current(c.counter)
                 if current is None:
                     eng.call_next(c.counter, c.actor)
-                c.state, c.next_at = "called", now + rng.uniform(1.5, 4.0)
+                    c.state = "called"
+                else:  # a ticket the counter already holds (an earlier run): take it up
+                    c.state = "serving" if current.status == "serving" else "called"
+                c.next_at = now + rng.uniform(1.5, 4.0)
             except NothingWaiting:
                 c.next_at = now + 1.0
             except DomainError:
@@ -149,7 +161,12 @@ def live_view(
 
 @click.command("demo")
 @click.option("--lang", type=click.Choice(["ar", "en"]), default=None, help="Screen language.")
-@click.option("--seconds", type=float, default=None, help="Stop after this many seconds.")
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Stop after this many seconds.",
+)
 @click.option("--no-sim", is_flag=True, help="Only watch; do not simulate customers and clerks.")
 @click.option("--seed", type=int, default=None, help="Seed for the simulated day.")
 @pass_ctx
@@ -165,7 +182,8 @@ def demo(
         engine = QueueEngine(db, config, app.clock)
         numbers = [c.number for c in config.counters]
         sim = Simulation(engine, numbers[:5] + numbers[-1:], seed=seed)
-        threading.Thread(target=sim.run, name="tabour-demo-sim", daemon=True).start()
+        runner = threading.Thread(target=sim.run, name="tabour-demo-sim", daemon=True)
+        runner.start()
     try:
         live_view(db, config, lang or config.ui.default_lang, config.ui.bidi, seconds)
     except KeyboardInterrupt:
@@ -173,5 +191,6 @@ def demo(
     finally:
         if sim is not None:
             sim.stop.set()
+            runner.join(timeout=10)  # let its last transaction end before the process does
     if sim is not None:
         click.echo(f"demo stopped: {sim.issued} tickets issued by the simulated kiosk")
