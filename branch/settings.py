@@ -298,7 +298,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     path = config_path(env)
     config = load_config(path)
     if env.get("TABOUR_DATABASE_URL"):
-        url = check_database_url(env["TABOUR_DATABASE_URL"], "the environment", "TABOUR_DATABASE_URL")
+        url = check_database_url(
+            env["TABOUR_DATABASE_URL"], "the environment", "TABOUR_DATABASE_URL"
+        )
     elif config.database.url:
         url = check_database_url(config.database.url, path, "database.url")
     else:

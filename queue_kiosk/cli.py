@@ -6,9 +6,9 @@ from typing import Any
 
 import click
 
+from branch.acting import acting_actor
 from branch.cli import AppContext, emit, pass_ctx
 from branch.settings import PRIORITIES
-from branch.acting import acting_actor
 from branch.staff import Actor
 from queue_kiosk.engine import QueueEngine, TicketView
 

@@ -10,6 +10,7 @@ typed in another terminal shows up at once.
 from __future__ import annotations
 
 import contextlib
+import math
 import random
 import threading
 import time
@@ -159,12 +160,19 @@ def live_view(
             time.sleep(0.1)
 
 
+def _finite(seconds: float | None) -> float | None:
+    if seconds is not None and not math.isfinite(seconds):
+        raise click.BadParameter(f"{seconds} is not a number of seconds", param_hint="'--seconds'")
+    return seconds
+
+
 @click.command("demo")
 @click.option("--lang", type=click.Choice(["ar", "en"]), default=None, help="Screen language.")
 @click.option(
     "--seconds",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
+    callback=lambda _ctx, _param, v: _finite(v),
     help="Stop after this many seconds.",
 )
 @click.option("--no-sim", is_flag=True, help="Only watch; do not simulate customers and clerks.")

@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _dev_module():  # noqa: ANN202
+def _dev_module():
     spec = importlib.util.spec_from_file_location("tabour_dev", ROOT / "dev.py")
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
@@ -68,7 +68,7 @@ def _count(db: Path, sql: str) -> int:
         return -1  # not created or not migrated yet
 
 
-def _wait_for(check, what: str, proc: subprocess.Popen, timeout: float = 180) -> None:  # noqa: ANN001
+def _wait_for(check, what: str, proc: subprocess.Popen, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         if proc.poll() is not None:
@@ -97,9 +97,13 @@ def test_readme_second_terminal_command_and_ctrl_c(repo: Path) -> None:
     try:
         _wait_for(lambda: _count(db, "SELECT count(*) FROM ticket") > 0, "a ticket", demo)
         out = subprocess.run(
-            ["bash", "-c", second], cwd=repo, env=_env(), capture_output=True, text=True,
+            ["bash", "-c", second],
+            cwd=repo,
+            env=_env(),
+            capture_output=True,
+            text=True,
             timeout=120,
-        )  # fmt: skip
+        )
         assert out.returncode == 0, out.stderr
         assert "N0" in out.stdout, out.stdout  # the NAF ticket's code
         assert _count(db, "SELECT count(*) FROM ticket WHERE service_code = 'NAF'") >= 1

@@ -61,7 +61,9 @@ def test_staff_pin_from_stdin_and_nothing_changes_without_it(branch) -> None:
         "no PIN given for sara",
     )
     one_line_error(
-        tabour(home, "ticket", "call", "--counter", "1", "--staff", "nobody", stdin="1111\n", **env),
+        tabour(
+            home, "ticket", "call", "--counter", "1", "--staff", "nobody", stdin="1111\n", **env
+        ),
         4,
         "unknown username or wrong PIN",
     )
@@ -102,12 +104,24 @@ def test_the_operator_is_audited_as_the_os_user(branch) -> None:
     home, env = branch
     ok_json(tabour(home, "counter", "open", "--counter", "2", "--json", **env))
     ok_json(
-        tabour(home, "counter", "open", "--counter", "3", "--staff", "omar", "--json",
-               stdin="2222\n", **env)  # fmt: skip
+        tabour(
+            home,
+            "counter",
+            "open",
+            "--counter",
+            "3",
+            "--staff",
+            "omar",
+            "--json",
+            stdin="2222\n",
+            **env,
+        )
     )
     opened = rows(
-        home, env, "SELECT subject_ref, staff_username FROM auditentry "
-        "WHERE action = 'counter.open' ORDER BY id"  # fmt: skip
+        home,
+        env,
+        "SELECT subject_ref, staff_username FROM auditentry "
+        "WHERE action = 'counter.open' ORDER BY id",
     )
     assert opened == [("counter:2", f"operator@{getpass.getuser()}"), ("counter:3", "omar")]
     # the operator is no staff member: the counter is not signed to anyone
@@ -119,15 +133,23 @@ def test_central_commands_ask_for_the_pin_too(branch) -> None:
     pay = ["payment", "create", "--contributor", "C-1", "--amount-fils", "1000"]
     pay += ["--purpose", "arrears", "--json"]
     one_line_error(tabour(home, *pay, "--as", "sara", **env), 4, "no PIN given for sara")
-    one_line_error(
-        tabour(home, *pay, "--as", "sara", stdin="9999\n", **env), 4, "wrong PIN"
-    )
+    one_line_error(tabour(home, *pay, "--as", "sara", stdin="9999\n", **env), 4, "wrong PIN")
     assert rows(home, env, "SELECT count(*) FROM payment") == [(0,)]
     made = ok_json(tabour(home, *pay, "--as", "sara", stdin="1111\n", **env))
     assert rows(home, env, "SELECT created_by FROM payment") == [("sara",)]
     one_line_error(
-        tabour(home, "payment", "reverse", str(made["id"]), "--reason", "r", "--as", "lina",
-               stdin="0000\n", **env),  # fmt: skip
+        tabour(
+            home,
+            "payment",
+            "reverse",
+            str(made["id"]),
+            "--reason",
+            "r",
+            "--as",
+            "lina",
+            stdin="0000\n",
+            **env,
+        ),
         4,
         "wrong PIN",
     )
@@ -143,9 +165,13 @@ def test_lockout_is_counted_across_processes(branch) -> None:
 
     def attempt(_: int) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            cmd, input="0000\n", capture_output=True, text=True, env=tabour_env(home, **env),
+            cmd,
+            input="0000\n",
+            capture_output=True,
+            text=True,
+            env=tabour_env(home, **env),
             timeout=180,
-        )  # fmt: skip
+        )
 
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(attempt, range(8)))
@@ -155,8 +181,7 @@ def test_lockout_is_counted_across_processes(branch) -> None:
     assert log.count(("staff.lockout", "locked 5 min")) == 1
     assert log.count(("staff.auth", "refused_locked")) == 3
     line = one_line_error(
-        tabour(home, "counter", "open", "--counter", "1", "--staff", "lina", stdin="3333\n",
-               **env),  # fmt: skip
+        tabour(home, "counter", "open", "--counter", "1", "--staff", "lina", stdin="3333\n", **env),
         4,
         "lina is locked after 5 wrong PINs until",
     )
