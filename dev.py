@@ -3,7 +3,9 @@
 
 Only Python 3.11+ is needed: `python3 dev.py run` starts the demo branch,
 `python3 dev.py test` runs the tests. The environment lives in `.venv/` and is
-reinstalled when `pyproject.toml` changes.
+reinstalled when `pyproject.toml` changes. `run` and `tabour` keep the branch's
+state in `var/` beside this file unless `TABOUR_HOME` says otherwise (a relative
+`TABOUR_HOME` is taken from the directory you run in).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ VENV = ROOT / ".venv"
 STAMP = VENV / ".tabour-installed"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
+DEFAULT_HOME = ROOT / "var"
 
 
 def _fingerprint() -> str:
@@ -41,10 +44,26 @@ def ensure_venv() -> None:
     STAMP.write_text(_fingerprint())
 
 
-def _run(argv: list[str]) -> int:
-    env = dict(os.environ)
+def branch_env(environ: dict[str, str], cwd: str) -> dict[str, str]:
+    """The environment for `run` and `tabour`: TABOUR_HOME defaults to `var/` here, and a
+    relative one is made absolute from the caller's directory (the child runs in ROOT)."""
+    env = dict(environ)
+    home = env.get("TABOUR_HOME")
+    env["TABOUR_HOME"] = os.path.join(cwd, home) if home else str(DEFAULT_HOME)
+    return env
+
+
+def _run(argv: list[str], env: dict[str, str] | None = None) -> int:
+    """Run a child in ROOT. Ctrl+C reaches the child from the terminal; this parent only waits
+    for it to finish (subprocess.call would kill it mid-cleanup and print a traceback)."""
+    env = dict(os.environ if env is None else env)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    return subprocess.call(argv, cwd=ROOT, env=env)
+    child = subprocess.Popen(argv, cwd=ROOT, env=env)
+    while True:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            continue
 
 
 def main(argv: list[str]) -> int:
@@ -54,11 +73,12 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         print("usage: python3 dev.py run|test|lint|bench NAME|tabour ARGS...")
         return 0 if cmd in {"help", "-h", "--help"} else 2
+    env, cwd = dict(os.environ), os.getcwd()
     ensure_venv()
     if cmd == "run":
-        return _run([str(PY), "-m", "branch", "demo", *rest])
+        return _run([str(PY), "-m", "branch", "demo", *rest], branch_env(env, cwd))
     if cmd == "tabour":
-        return _run([str(PY), "-m", "branch", *rest])
+        return _run([str(PY), "-m", "branch", *rest], branch_env(env, cwd))
     if cmd == "lint":
         rc = _run([str(PY), "-m", "ruff", "check", "."])
         rc |= _run([str(BIN / "lint-imports")])
@@ -69,4 +89,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:  # Ctrl+C while .venv is being built
+        sys.exit(130)

@@ -1,8 +1,9 @@
 """The `tabour` command line.
 
 Contract: `--json` prints exactly one JSON object on stdout; an error is one line on stderr
-and a non-zero exit status (2 usage or config, 3 nothing waiting, 4 permission, 5 database
-busy, 6 database not migrated, 1 other rule), never a traceback (set TABOUR_DEBUG=1 to see
+and a non-zero exit status (2 usage or config, 3 nothing waiting, 4 permission or sign-in
+refused, 5 database busy, 6 database not migrated, 7 central unreachable, 8 database
+unreachable, 1 other rule; README lists them), never a traceback (set TABOUR_DEBUG=1 to see
 one). Each package contributes its command groups; they are wired here and imported lazily
 so `tabour ticket issue` does not pay for the HTTP or printer stack.
 """
@@ -101,6 +102,7 @@ def cli() -> None:
 def init(app: AppContext, demo: bool, as_json: bool) -> None:
     """Write the demo branch config if there is none, then create or upgrade the database."""
     from branch import reference
+    from branch.acting import operator_actor
     from branch.migrate import upgrade
     from branch.staff import add_staff
 
@@ -114,6 +116,7 @@ def init(app: AppContext, demo: bool, as_json: bool) -> None:
     from branch.secret import load_or_create
 
     load_or_create(settings.home)
+    app.db.check_reachable()
     upgrade(settings.database_url)
     added: list[str] = []
     with app.db.write() as s:
@@ -124,7 +127,13 @@ def init(app: AppContext, demo: bool, as_json: bool) -> None:
             for username, name, role, pin in DEMO_STAFF:
                 if s.get(Staff, username) is None:
                     add_staff(
-                        s, username=username, display_name=name, role=role, pin=pin, now=app.clock()
+                        s,
+                        username=username,
+                        display_name=name,
+                        role=role,
+                        pin=pin,
+                        now=app.clock(),
+                        by=operator_actor(),
                     )
                     added.append(username)
     emit(
@@ -164,6 +173,7 @@ def db_upgrade(app: AppContext) -> None:
     from branch import reference
     from branch.migrate import head_revision, upgrade
 
+    app.db.check_reachable()
     upgrade(app.settings.database_url)
     with app.db.write() as s:
         reference.sync_reference_data(s, app.settings.config)
@@ -197,13 +207,20 @@ def _read_pin() -> str:
 @pass_ctx
 def staff_add(app: AppContext, username: str, display_name: str, role: str, as_json: bool) -> None:
     """Add a staff member; the PIN is read from the terminal (or one line of stdin)."""
+    from branch.acting import operator_actor
     from branch.staff import add_staff
 
     db_ = app.migrated_db()
     pin = _read_pin()
     with db_.write() as s:
         st = add_staff(
-            s, username=username, display_name=display_name, role=role, pin=pin, now=app.clock()
+            s,
+            username=username,
+            display_name=display_name,
+            role=role,
+            pin=pin,
+            now=app.clock(),
+            by=operator_actor(),
         )
     emit(
         {"username": st.username, "role": st.role},

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
-from branch.errors import DatabaseBusy, DatabaseNotReady
+from branch.errors import DatabaseBusy, DatabaseNotReady, DatabaseUnreachable
 
 _begin_mode: ContextVar[str] = ContextVar("tabour_begin_mode", default="BEGIN")
 _durable: ContextVar[bool] = ContextVar("tabour_durable", default=False)
@@ -71,7 +71,14 @@ class Database:
         self.is_postgres = parsed.get_backend_name() == "postgresql"
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                folder = Path(parsed.database).expanduser().parent
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise DatabaseUnreachable(
+                        f"the database {self.safe_url} cannot be reached: cannot create "
+                        f"{folder} ({exc.strerror or exc})"
+                    ) from None
             self.engine = create_engine(
                 url,
                 connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
@@ -80,7 +87,13 @@ class Database:
         else:
             if parsed.drivername == "postgresql":
                 url = str(parsed.set(drivername="postgresql+psycopg"))
-            self.engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+            self.engine = create_engine(
+                url,
+                pool_pre_ping=True,
+                pool_size=2,
+                max_overflow=4,
+                connect_args={"connect_timeout": 10},
+            )
         self._dv_conn: sqlite3.Connection | None = None
 
     def _install_sqlite_hooks(self, engine: Engine) -> None:
@@ -148,7 +161,22 @@ class Database:
         return int(self._dv_conn.execute("PRAGMA data_version").fetchone()[0])
 
     # -- schema ------------------------------------------------------------------------
+    def check_reachable(self) -> None:
+        """Connect once; `DatabaseUnreachable` (one line, with the driver's reason) if not.
+
+        Kept apart from the schema check so a server that is down is never reported as a
+        database that is "not migrated".
+        """
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except DBAPIError as exc:
+            raise DatabaseUnreachable(
+                f"the database {self.safe_url} cannot be reached: {_first_line(exc)}"
+            ) from None
+
     def current_revision(self) -> str | None:
+        self.check_reachable()
         try:
             with self.engine.connect() as conn:
                 row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
@@ -176,3 +204,11 @@ class Database:
             self._dv_conn.close()
             self._dv_conn = None
         self.engine.dispose()
+
+
+def _first_line(exc: DBAPIError) -> str:
+    """The driver's own reason, on one line, without SQLAlchemy's background link."""
+    orig = exc.orig if exc.orig is not None else exc
+    lines = [ln.strip() for ln in str(orig).strip().splitlines() if ln.strip()]
+    reason = "; ".join(lines[:2]) if lines else type(orig).__name__
+    return reason[:300]

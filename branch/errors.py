@@ -41,3 +41,9 @@ class DatabaseBusy(TabourError):
 
 class DatabaseNotReady(TabourError):
     exit_code = 6
+
+
+class DatabaseUnreachable(TabourError):
+    """The database server or file cannot be reached (not: reached but not migrated)."""
+
+    exit_code = 10

@@ -315,3 +315,16 @@ class CentralLink(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     changed_at: datetime = Field(sa_column=_ts(nullable=False))
     changed_by: str | None = Field(default=None, max_length=64)
+
+
+class StaffLockout(SQLModel, table=True):
+    """Wrong-PIN attempts per username, in the database so every process counts the same.
+
+    Keyed by the name typed, not a foreign key: an unknown name is counted (and locked) like a
+    real one, so the answers never tell which usernames exist.
+    """
+
+    username: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=_ts())
+    last_failure_at: datetime | None = Field(default=None, sa_column=_ts())

@@ -385,5 +385,39 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     home = tabour_home(env)
     path = config_path(env)
     config = load_config(path)
-    url = env.get("TABOUR_DATABASE_URL") or config.database.url or f"sqlite:///{home / 'tabour.db'}"
+    if env.get("TABOUR_DATABASE_URL"):
+        url = check_database_url(
+            env["TABOUR_DATABASE_URL"], "the environment", "TABOUR_DATABASE_URL"
+        )
+    elif config.database.url:
+        url = check_database_url(config.database.url, path, "database.url")
+    else:
+        url = f"sqlite:///{home / 'tabour.db'}"
     return Settings(home=home, config_path=path, database_url=url, config=config)
+
+
+# drivername -> what Tabour runs on; anything else would fail later with an import error
+SUPPORTED_DATABASE_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+
+
+def check_database_url(url: str, source: Path | str, key: str) -> str:
+    """`url` if it is a database URL Tabour can use, else a `ConfigError` naming `key`."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ConfigError(
+            source, key, "not a database URL (e.g. postgresql+psycopg://tabour@db/tabour)"
+        ) from None
+    if parsed.drivername not in SUPPORTED_DATABASE_DRIVERS:
+        raise ConfigError(
+            source,
+            key,
+            f"unsupported database driver {parsed.drivername!r}; "
+            f"use one of {', '.join(SUPPORTED_DATABASE_DRIVERS)}",
+        )
+    if parsed.get_backend_name() == "postgresql" and not parsed.database:
+        raise ConfigError(source, key, "a PostgreSQL URL needs a database name")
+    return url

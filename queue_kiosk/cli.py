@@ -6,14 +6,20 @@ from typing import Any
 
 import click
 
+from branch.acting import acting_actor
 from branch.cli import AppContext, emit, pass_ctx
 from branch.settings import PRIORITIES
-from branch.staff import OPERATOR, Actor, actor_for
+from branch.staff import Actor
 from queue_kiosk.engine import QueueEngine, TicketView
 
 json_opt = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 counter_opt = click.option("--counter", "counter", type=int, required=True, help="Counter number.")
-staff_opt = click.option("--staff", "staff", default=None, help="Act as this staff member.")
+staff_opt = click.option(
+    "--staff",
+    "staff",
+    default=None,
+    help="Act as this staff member; their PIN is read from the terminal or stdin.",
+)
 
 
 def engine_of(app: AppContext) -> QueueEngine:
@@ -21,10 +27,7 @@ def engine_of(app: AppContext) -> QueueEngine:
 
 
 def actor_of(app: AppContext, staff: str | None) -> Actor:
-    if staff is None:
-        return OPERATOR
-    with app.migrated_db().read() as s:
-        return actor_for(s, staff)
+    return acting_actor(app, staff)
 
 
 def _ticket_line(o: dict[str, Any]) -> str:
@@ -44,6 +47,25 @@ def _show(view: TicketView, as_json: bool) -> None:
     emit(view.to_json(), as_json, _ticket_line)
 
 
+def _ticket_line_ar(o: dict[str, Any], service_name_ar: str) -> str:
+    """The ticket line in Arabic (logical order; `rtl()` lays it out for the terminal)."""
+    from branch.i18n import gettext
+
+    def t(msg: str) -> str:
+        return gettext(msg, "ar")
+
+    parts = [o["code"], service_name_ar, t(o["status"])]
+    if o.get("counter"):
+        parts.append(t("counter {n}").format(n=o["counter"]))
+    if o.get("priority") and o["priority"] != "normal":
+        parts.append(t(o["priority"]))
+    if o.get("ahead") is not None:
+        parts.append(t("{n} ahead").format(n=o["ahead"]))
+    if o.get("estimated_wait_s") is not None and o["status"] == "waiting":
+        parts.append(t("~{n} min").format(n=round(o["estimated_wait_s"] / 60)))
+    return "  ".join(parts)
+
+
 @click.group()
 def ticket() -> None:
     """Issue and handle tickets."""
@@ -56,8 +78,16 @@ def ticket() -> None:
 @json_opt
 @pass_ctx
 def ticket_issue(app: AppContext, service: str, priority: str, lang: str, as_json: bool) -> None:
-    """Issue a ticket (what the kiosk does)."""
-    _show(engine_of(app).issue(service, priority, lang), as_json)
+    """Issue a ticket (what the kiosk does); the line is printed in the ticket's language."""
+    view = engine_of(app).issue(service, priority, lang)
+    if lang != "ar" or as_json:
+        _show(view, as_json)
+        return
+    from branch.i18n import rtl
+
+    config = app.settings.config
+    name_ar = next((s.name_ar for s in config.services if s.code == view.service), view.service)
+    click.echo(rtl(_ticket_line_ar(view.to_json(), name_ar), config.ui.bidi))
 
 
 @ticket.command("call")

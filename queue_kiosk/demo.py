@@ -11,6 +11,8 @@ typed in another terminal shows up at once.
 
 from __future__ import annotations
 
+import contextlib
+import math
 import random
 import secrets
 import threading
@@ -70,13 +72,19 @@ class Simulation:
                     next_arrival = now + rng.expovariate(self.arrivals_per_min / 60.0)
                 for c in clerks:
                     if now >= c.next_at:
-                        try:
-                            self._step(c, rng, now)
-                        except DomainError:  # someone changed the counter under the clerk
-                            c.state, c.next_at = "idle", now + 1.0
+                        self._step_or_start_over(c, rng, now)
             except DatabaseBusy as exc:
                 self.errors.append(str(exc))
             self.stop.wait(0.1)
+
+    def _step_or_start_over(self, c: _Clerk, rng: random.Random, now: float) -> None:
+        """One clerk's step; if the counter changed under the clerk (a command typed in another
+        terminal finished or moved the ticket), note it and start over rather than crash."""
+        try:
+            self._step(c, rng, now)
+        except DomainError as exc:
+            self.errors.append(str(exc))
+            c.state, c.next_at = "idle", now + 1.0
 
     def _step(self, c: _Clerk, rng: random.Random, now: float) -> None:
         eng = self.engine
@@ -172,9 +180,21 @@ def live_view(
             time.sleep(0.1)
 
 
+def _finite(seconds: float | None) -> float | None:
+    if seconds is not None and not math.isfinite(seconds):
+        raise click.BadParameter(f"{seconds} is not a number of seconds", param_hint="'--seconds'")
+    return seconds
+
+
 @click.command("demo")
 @click.option("--lang", type=click.Choice(["ar", "en"]), default=None, help="Screen language.")
-@click.option("--seconds", type=float, default=None, help="Stop after this many seconds.")
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    callback=lambda _ctx, _param, v: _finite(v),
+    help="Stop after this many seconds.",
+)
 @click.option("--no-sim", is_flag=True, help="Only watch; do not simulate customers and clerks.")
 @click.option("--seed", type=int, default=None, help="Seed for the simulated day.")
 @pass_ctx
@@ -192,7 +212,8 @@ def demo(
         sim_counters = numbers[:5] + numbers[-1:]
         _add_sim_clerks(db, sim_counters)
         sim = Simulation(engine, sim_counters, seed=seed)
-        threading.Thread(target=sim.run, name="tabour-demo-sim", daemon=True).start()
+        runner = threading.Thread(target=sim.run, name="tabour-demo-sim", daemon=True)
+        runner.start()
     try:
         live_view(db, config, lang or config.ui.default_lang, config.ui.bidi, seconds)
     except KeyboardInterrupt:
@@ -200,5 +221,6 @@ def demo(
     finally:
         if sim is not None:
             sim.stop.set()
+            runner.join(timeout=10)  # let its last transaction end before the process does
     if sim is not None:
         click.echo(f"demo stopped: {sim.issued} tickets issued by the simulated kiosk")

@@ -565,7 +565,7 @@ class QueueEngine:
             audit.append(
                 s,
                 at=now,
-                staff=actor.username,
+                staff=actor.audit_name,
                 action=action or f"counter.{verb}",
                 subject_ref=f"counter:{counter}"
                 + (f";reason:{pause_reason}" if pause_reason else ""),
@@ -640,7 +640,7 @@ class QueueEngine:
             audit.append(
                 s,
                 at=now,
-                staff=actor.username,
+                staff=actor.audit_name,
                 action="day.close",
                 subject_ref=f"day:{day.isoformat()}",
                 outcome=f"expired:{len(waiting)};ended:{len(held)}"[:32],
@@ -820,7 +820,7 @@ class QueueEngine:
             audit.append(
                 s,
                 at=now,
-                staff=actor.username,
+                staff=actor.audit_name,
                 action="counter.services",
                 subject_ref=f"counter:{counter};services:{','.join(codes)}",
                 where=f"counter:{counter}",

@@ -87,7 +87,7 @@ class Central:
             audit.append(
                 s,
                 at=self.clock(),
-                staff=actor.username,
+                staff=actor.audit_name,
                 action=action,
                 subject_ref=subject,
                 where=self.where,

@@ -22,21 +22,18 @@ from branch.staff import KIOSK, OPERATOR, Actor
 
 
 def _actor(app: AppContext, username: str | None, default: Actor = KIOSK) -> Actor:
-    if not username:
-        return default
-    from branch.staff import actor_for
+    """`--as U` signs U in with their PIN (terminal or stdin); without it, `default` acts and
+    the audit names the operating-system user."""
+    from branch.acting import acting_actor
 
-    with app.migrated_db().read() as s:
-        return actor_for(s, username)
+    return acting_actor(app, username or None, anonymous=default)
 
 
 def _authenticated(app: AppContext, username: str) -> Actor:
-    from branch.cli import _read_pin
-    from branch.staff import authenticate
+    """A staff member who must prove it (PIN from the terminal or stdin)."""
+    from branch.acting import acting_actor
 
-    pin = _read_pin()
-    with app.migrated_db().read() as s:
-        return authenticate(s, username, pin)
+    return acting_actor(app, username)
 
 
 def _run_central(app: AppContext, fn: Any) -> Any:
@@ -449,7 +446,7 @@ def sync_retry(app: AppContext, item_id: int, username: str | None) -> None:
     from branch.models import Role
     from sync import outbox
 
-    actor = _authenticated(app, username) if username else OPERATOR
+    actor = _actor(app, username, default=OPERATOR)
     actor.require(Role.supervisor, "retry a dead outbox item")
     if not outbox.retry_dead(app.migrated_db(), item_id, app.clock()):
         raise DomainError(f"outbox item {item_id} is not dead")

@@ -204,7 +204,7 @@ def create_payment(
         audit.append(
             s,
             at=now,
-            staff=actor.username,
+            staff=actor.audit_name,
             action="payment.create",
             subject_ref=cpid,
             where=where,
@@ -250,7 +250,7 @@ def reverse_payment(
         audit.append(
             s,
             at=now,
-            staff=actor.username,
+            staff=actor.audit_name,
             action="payment.reverse",
             subject_ref=payment.client_payment_id,
             where=where,

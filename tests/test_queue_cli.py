@@ -23,7 +23,7 @@ def tabour(
     full_env.pop("TABOUR_DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "branch", *args],
-        input=stdin,
+        input="" if stdin is None else stdin,  # never the caller's terminal
         capture_output=True,
         text=True,
         env=full_env,
@@ -79,7 +79,9 @@ def test_queue_day_through_the_cli(home: Path) -> None:
         "estimated_wait_s",
     }
     assert (t["code"], t["status"], t["priority"]) == ("A001", "waiting", "elderly")
-    called = ok_json(tabour(home, "ticket", "call", "--counter", "1", "--staff", "sara", "--json"))
+    called = ok_json(
+        tabour(home, "ticket", "call", "--counter", "1", "--staff", "sara", "--json", stdin="1111\n")
+    )
     assert (called["status"], called["counter"], called["id"]) == ("called", 1, t["id"])
     assert ok_json(tabour(home, "ticket", "recall", "--counter", "1", "--json"))["recalls"] == 1
     assert (
@@ -111,9 +113,11 @@ def test_queue_day_through_the_cli(home: Path) -> None:
     ok_json(tabour(home, "counter", "resume", "--counter", "1", "--json"))
     ok_json(tabour(home, "ticket", "issue", "--service", "NAF", "--json"))
     one_line_error(
-        tabour(home, "day", "close", "--staff", "sara"), 4, "may not close the business day"
+        tabour(home, "day", "close", "--staff", "sara", stdin="1111\n"),
+        4,
+        "may not close the business day",
     )
-    closed = ok_json(tabour(home, "day", "close", "--staff", "huda", "--json"))
+    closed = ok_json(tabour(home, "day", "close", "--staff", "huda", "--json", stdin="4444\n"))
     assert closed["business_day_expired"] == 1
 
 
@@ -198,8 +202,8 @@ def test_nothing_waiting_is_exit_3(home: Path) -> None:
         (("ticket", "finish", "--counter", "1"), 1, "no called ticket to finish"),
         (
             ("ticket", "call", "--counter", "1", "--staff", "nobody"),
-            1,
-            "no active staff member 'nobody'",
+            4,
+            "no PIN given for nobody",
         ),
         (("ticket", "transfer", "--counter", "1"), 1, "exactly one"),
     ],
