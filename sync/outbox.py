@@ -31,6 +31,7 @@ PAYMENT_CREATE = "payment.create"
 PAYMENT_CONFIRM = "payment.confirm"
 PAYMENT_REVERSE = "payment.reverse"
 STATS_WINDOW = "stats.window"
+AUDIT_HEAD = "audit.head"
 
 _T = OutboxItem.__table__  # type: ignore[attr-defined]
 # An item waiting for another is parked at the end of time and made due when that one is

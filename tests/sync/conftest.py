@@ -49,9 +49,18 @@ class Sandbox:
         three months)."""
         return data.national_number(SEED, seq)
 
+    @staticmethod
+    def cid(seq: int) -> str:
+        """Central's contributor id of the seq-th seeded contributor."""
+        return data.contributor_id(SEED, seq)
+
     def faults(self, **kw: Any) -> None:
         r = httpx.put(f"{self.url}/_sandbox/faults", json=kw, timeout=5)
         r.raise_for_status()
+
+    def requests(self) -> list[dict[str, Any]]:
+        """What reached the sandbox: method, path, Idempotency-Key, bearer token or not."""
+        return list(httpx.get(f"{self.url}/_sandbox/requests", timeout=5).json()["requests"])
 
     def injected(self) -> dict[str, int]:
         return httpx.get(f"{self.url}/_sandbox/faults", timeout=5).json()["injected"]
