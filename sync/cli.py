@@ -445,7 +445,11 @@ def sync_status(app: AppContext, as_json: bool) -> None:
 
     def human(o: dict[str, Any]) -> str:
         oldest = "" if o["oldest_pending_s"] is None else f", oldest {o['oldest_pending_s']:.0f} s"
-        links = ", ".join(f"{k} {v['state']}" for k, v in o["breakers"].items())
+        links = ", ".join(
+            f"{k} {v['state']}"
+            + (f" ({v['fault']}: {v.get('last_error')})" if v.get("fault") else "")
+            for k, v in o["breakers"].items()
+        )
         return (
             f"pending {o['pending']}, in flight {o['in_flight']}, dead {o['dead']}, "
             f"done {o['done']}{oldest}\ncentral: {links}"
