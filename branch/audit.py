@@ -24,7 +24,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from branch.clock import as_utc
@@ -72,9 +73,45 @@ def _body(
     ).encode()
 
 
-def _digest(key: bytes, prev_hash: str, e: AuditEntry) -> str:
-    body = _body(prev_hash, e.at, e.staff_username, e.action, e.subject_ref, e.where, e.outcome)
+def _keyed(key: bytes, body: bytes) -> str:
     return hmac.new(key, b"tabour-audit\x00" + body, hashlib.sha256).hexdigest()
+
+
+def _digest(key: bytes, prev_hash: str, e: AuditEntry) -> str:
+    return _keyed(
+        key,
+        _body(prev_hash, e.at, e.staff_username, e.action, e.subject_ref, e.where, e.outcome),
+    )
+
+
+def rekey_legacy_chain(conn: Connection, key: bytes | None = None) -> bool:
+    """Migration 0005: a chain written before the key (plain SHA-256) is re-hashed with the
+    branch secret, but only if it is intact (a broken one is left for `verify` to name).
+    True when it was re-keyed."""
+    t = AuditEntry.__table__  # type: ignore[attr-defined]
+    rows = conn.execute(sa_select(t).order_by(t.c.id)).mappings().all()
+    prev = GENESIS
+    for r in rows:
+        body = _body(
+            prev, r["at"], r["staff_username"], r["action"], r["subject_ref"], r["where"],
+            r["outcome"],
+        )  # fmt: skip
+        if r["prev_hash"] != prev or r["hash"] != hashlib.sha256(body).hexdigest():
+            return False
+        prev = r["hash"]
+    if not rows:
+        return False
+    key = key or chain_key()
+    prev = GENESIS
+    for r in rows:
+        body = _body(
+            prev, r["at"], r["staff_username"], r["action"], r["subject_ref"], r["where"],
+            r["outcome"],
+        )  # fmt: skip
+        new = _keyed(key, body)
+        conn.execute(t.update().where(t.c.id == r["id"]).values(prev_hash=prev, hash=new))
+        prev = new
+    return True
 
 
 def append(

@@ -48,6 +48,17 @@ SERVER_ERROR = "server_error"  # central's own 5xx
 UNREACHABLE = "unreachable"  # connection refused, DNS, TLS, connect timeout
 NO_ANSWER = "no_answer"  # timeout or connection dropped after sending
 
+# What a status screen says for each kind (English msgids; Arabic in tabour.po).
+FAULT_LABELS = {
+    AUTH_FAILED: "central refuses the branch's credentials",
+    PROXY_AUTH: "a proxy asks for credentials",
+    THROTTLED: "central asks the branch to slow down",
+    BAD_GATEWAY: "something other than central answered",
+    SERVER_ERROR: "central is failing",
+    UNREACHABLE: "central cannot be reached",
+    NO_ANSWER: "central did not answer",
+}
+
 # The only statuses at which a problem+json answer can be a refusal of the request itself.
 REFUSAL_STATUSES = frozenset({400, 404, 409, 422})
 

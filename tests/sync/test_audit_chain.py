@@ -204,3 +204,37 @@ def _deliver(db: Database, central: Any) -> None:
             assert report.dead == 0 and report.delivered >= 1, report.as_dict()
 
     asyncio.run(go())
+
+
+def test_an_intact_chain_from_before_the_key_is_rekeyed_by_the_migration(
+    branch_home: Any, settings: Settings
+) -> None:
+    from sqlalchemy import create_engine, insert
+
+    from branch.migrate import upgrade
+
+    url = f"sqlite:///{branch_home / 'legacy.db'}"
+    upgrade(url, "0002")
+    engine = create_engine(url)
+    t = AuditEntry.__table__  # type: ignore[attr-defined]
+    prev, t0 = audit.GENESIS, utc_now()
+    with engine.begin() as conn:
+        for i in range(3):
+            at = t0 + timedelta(seconds=i)
+            body = audit._body(prev, at, "sara", "central.lookup", f"C{i}", "c1", "ok")
+            h = hashlib.sha256(body).hexdigest()
+            conn.execute(
+                insert(t).values(
+                    at=at, staff_username="sara", action="central.lookup", subject_ref=f"C{i}",
+                    where="c1", outcome="ok", prev_hash=prev, hash=h,
+                )
+            )  # fmt: skip
+            prev = h
+    engine.dispose()
+    upgrade(url)
+    db = Database(url)
+    try:
+        report = _verify(db)
+        assert report.ok and report.entries == 3
+    finally:
+        db.dispose()

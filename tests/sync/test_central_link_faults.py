@@ -390,3 +390,15 @@ def test_proxy_html_404_and_502_kill_nothing(
             assert pay.payment_status(sqlite_db, cpid).status == "confirmed"
     finally:
         proxy.close()
+
+
+def test_fault_kinds_and_the_payer_message_are_in_arabic() -> None:
+    from branch.i18n import gettext
+
+    for text in [*p.FAULT_LABELS.values(), str(pay.PayerUnresolved())]:
+        ar = gettext(text, "ar")
+        assert ar != text and any("\u0600" <= ch <= "\u06ff" for ch in ar), text
+    assert set(p.FAULT_LABELS) == {
+        p.AUTH_FAILED, p.PROXY_AUTH, p.THROTTLED, p.BAD_GATEWAY, p.SERVER_ERROR,
+        p.UNREACHABLE, p.NO_ANSWER,
+    }  # fmt: skip
