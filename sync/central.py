@@ -5,7 +5,9 @@ the outbox. The counter TUI builds one `Central` per process and awaits its meth
   open, timeout, 5xx, garbage) the snapshot is returned with `stale=True` and its `as_of`.
   "Not found" is an answer, not an outage: no fallback.
 - Every lookup is audited (who looked up whom, with what outcome); so is every payment.
-- `create_payment` never touches the network: it writes the outbox and returns.
+- `create_payment` looks the payer up first when online (a payment names central's
+  `contributor_id`, never a national number), then writes the outbox and returns; it never
+  waits for the payment itself to reach central.
 Database work runs in a worker thread so the UI's event loop never blocks on a lock.
 """
 
@@ -117,6 +119,7 @@ class Central:
                     f"{exc}; no copy of this record is kept at the branch",
                     code=exc.code,
                     upstream=exc.upstream,
+                    kind=exc.kind,
                 ) from None
             return cached
         stamp = as_of(value) if as_of else self.clock()
@@ -278,7 +281,9 @@ class Central:
         ticket_id: int | None = None,
         offline: bool | None = None,
     ) -> pay.PaymentView:
-        """Blocking form of `create_payment` (the CLI)."""
+        """Queue a payment without any network: the payer by `contributor_id`, or by a
+        national number only when a snapshot holds the person (else `PayerUnresolved`).
+        `create_payment` is the counter's entry point; it looks the person up first."""
         cfg = self.settings.config
         return pay.create_payment(
             self.db,
