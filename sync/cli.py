@@ -1,7 +1,8 @@
 """`tabour central`, `tabour payment`, `tabour sync` and `tabour sandbox`.
 
-Imports are lazy: `tabour payment create` writes the outbox without loading the HTTP stack,
-and only `tabour sandbox` loads the sandbox (branch code never imports it).
+Imports are lazy: `tabour payment create --contributor` writes the outbox without loading the
+HTTP stack (`--national-number` looks the person up first), and only `tabour sandbox` loads
+the sandbox (branch code never imports it).
 """
 
 from __future__ import annotations

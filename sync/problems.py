@@ -111,7 +111,8 @@ class CentralProtocolError(CentralAmbiguous):
 
 
 class CentralRejected(CentralError):
-    """Central understood and refused (4xx): retrying the same request cannot help."""
+    """Central understood and refused the request itself (problem+json with a business code,
+    not retryable, at 400/404/409/422): retrying the same request cannot help."""
 
 
 class CentralNotFound(CentralRejected):
