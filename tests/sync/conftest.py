@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, delete, func, select
 from sqlalchemy.engine import Engine
 
 from sync.sandbox import data
@@ -149,8 +149,11 @@ def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
 
 @pytest.fixture
 def central(sandbox_server: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
-    """The sandbox with no faults, and TABOUR_CENTRAL_URL pointing at it."""
+    """The sandbox with no faults, no audit heads (every test's branch database starts a new
+    chain under the same branch code), and TABOUR_CENTRAL_URL pointing at it."""
     sandbox_server.faults()
+    with sandbox_server.engine.begin() as conn:
+        conn.execute(delete(sbm.AuditHead.__table__))  # type: ignore[attr-defined]
     monkeypatch.setenv("TABOUR_CENTRAL_URL", sandbox_server.url)
     monkeypatch.delenv("TABOUR_CENTRAL_TOKEN", raising=False)
     yield sandbox_server

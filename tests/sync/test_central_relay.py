@@ -256,16 +256,22 @@ def test_expired_lease_and_dead_holder_are_reclaimed(any_db: Database) -> None:
 
 CLAIMER = r"""
 import sys
+import time
+from pathlib import Path
 from branch.clock import utc_now
 from branch.db import Database
 from sync import outbox
 
-url, name = sys.argv[1], sys.argv[2]
+url, name, gate = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 db = Database(url)
+db.dispose()  # connect before the start: all four claim from the first instant
+(gate / f"{name}.ready").touch()
+while not (gate / "go").exists():
+    time.sleep(0.005)
 now = utc_now()
 taken = []
 while True:
-    got = outbox.claim(db, worker=name, now=now, limit=7, lease_s=600)
+    got = outbox.claim(db, worker=name, now=now, limit=3, lease_s=600)
     if not got:
         break
     taken.extend(x.id for x in got)
@@ -274,7 +280,7 @@ print(",".join(map(str, taken)))
 
 
 def test_concurrent_claimers_never_share_an_item(
-    any_db: Database, request: pytest.FixtureRequest
+    any_db: Database, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     """Four OS processes claim at once (not threads: each its own connections and pool)."""
     now = utc_now()
@@ -284,7 +290,7 @@ def test_concurrent_claimers_never_share_an_item(
     url = request.getfixturevalue("postgres_url" if any_db.is_postgres else "sqlite_url")
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", CLAIMER, url, f"w{i}"],
+            [sys.executable, "-c", CLAIMER, url, f"w{i}", str(tmp_path)],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -292,6 +298,11 @@ def test_concurrent_claimers_never_share_an_item(
         )
         for i in range(4)
     ]
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("*.ready"))) < 4:  # wait on state: every claimer is up
+        assert time.monotonic() < deadline and all(p_.poll() is None for p_ in procs)
+        time.sleep(0.01)
+    (tmp_path / "go").touch()
     taken: list[list[int]] = []
     for p_ in procs:
         out, err = p_.communicate(timeout=120)
