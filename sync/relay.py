@@ -485,7 +485,8 @@ class Relay:
 
 class Housekeeping:
     """What the relay does besides delivering, at most once a minute: queue the closed
-    statistics windows and purge expired snapshots."""
+    statistics windows and the audit chain head (when it moved; `sync.audit_anchor`), and
+    purge expired snapshots."""
 
     def __init__(
         self,
