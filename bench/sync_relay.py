@@ -73,8 +73,7 @@ def queue_payments(db: Database, n: int, central_db: Path) -> None:
         numbers = [
             r[0]
             for r in conn.execute(
-                text("SELECT national_number FROM contributor WHERE national_number IS NOT NULL "
-                     "AND status != 'deceased' LIMIT 5000")
+                text("SELECT id FROM contributor WHERE status != 'deceased' LIMIT 5000")
             )
         ]  # fmt: skip
     engine.dispose()
@@ -87,7 +86,7 @@ def queue_payments(db: Database, n: int, central_db: Path) -> None:
             amount_fils=1000 + i % 97,
             purpose="arrears",
             now=utc_now(),
-            national_number=numbers[i % len(numbers)],
+            contributor_id=numbers[i % len(numbers)],  # as a counter's lookup returned it
         )
 
 

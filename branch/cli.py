@@ -40,6 +40,7 @@ PLUGIN_COMMANDS: dict[str, str] = {
     "payment": "sync.cli:payment",
     "sync": "sync.cli:sync",
     "sandbox": "sync.cli:sandbox",
+    "audit": "sync.audit_cli:audit",
 }
 
 

@@ -315,6 +315,8 @@ class CentralLink(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     changed_at: datetime = Field(sa_column=_ts(nullable=False))
     changed_by: str | None = Field(default=None, max_length=64)
+    # Why the link last failed: auth_failed, bad_gateway, unreachable, ... (sync.problems).
+    fault_kind: str | None = Field(default=None, max_length=32)
 
 
 class StaffLockout(SQLModel, table=True):

@@ -33,6 +33,7 @@ class BreakerSnapshot:
     failures: int
     last_error: str | None
     opened_for_s: float | None
+    last_kind: str | None = None
 
 
 class CircuitBreaker:
@@ -57,6 +58,7 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at: float | None = None
         self._last_error: str | None = None
+        self._last_kind: str | None = None
 
     @property
     def state(self) -> BreakerState:
@@ -78,7 +80,9 @@ class CircuitBreaker:
 
     def _snap(self) -> BreakerSnapshot:
         opened = None if self._opened_at is None else self._clock() - self._opened_at
-        return BreakerSnapshot(self.name, self._current(), self._failures, self._last_error, opened)
+        return BreakerSnapshot(
+            self.name, self._current(), self._failures, self._last_error, opened, self._last_kind
+        )
 
     def record_success(self) -> None:
         with self._lock:
@@ -88,10 +92,11 @@ class CircuitBreaker:
         if snap is not None:
             self._notify(snap)
 
-    def record_failure(self, error: str) -> None:
+    def record_failure(self, error: str, kind: str | None = None) -> None:
         with self._lock:
             self._failures += 1
             self._last_error = error
+            self._last_kind = kind
             current = self._current()
             trip = current is BreakerState.half_open or (
                 current is BreakerState.closed and self._failures >= self.failure_threshold
@@ -103,11 +108,12 @@ class CircuitBreaker:
         if snap is not None:
             self._notify(snap)
 
-    def trip(self, error: str) -> None:
+    def trip(self, error: str, kind: str | None = None) -> None:
         """Open now, whatever the count: a failed health probe."""
         with self._lock:
             self._failures += 1
             self._last_error = error
+            self._last_kind = kind or self._last_kind
             self._state, self._opened_at = BreakerState.open, self._clock()
             snap = self._snap()
         self._notify(snap)

@@ -5,7 +5,9 @@ the outbox. The counter TUI builds one `Central` per process and awaits its meth
   open, timeout, 5xx, garbage) the snapshot is returned with `stale=True` and its `as_of`.
   "Not found" is an answer, not an outage: no fallback.
 - Every lookup is audited (who looked up whom, with what outcome); so is every payment.
-- `create_payment` never touches the network: it writes the outbox and returns.
+- `create_payment` looks the payer up first when online (a payment names central's
+  `contributor_id`, never a national number), then writes the outbox and returns; it never
+  waits for the payment itself to reach central.
 Database work runs in a worker thread so the UI's event loop never blocks on a lock.
 """
 
@@ -30,7 +32,13 @@ from sync import problems as p
 from sync import snapshots as snap
 from sync.breaker import BreakerSnapshot
 from sync.client import CentralClient
-from sync.identifiers import IdentifierKind, mask, validate_contributor_id, validate_identifier
+from sync.identifiers import (
+    IdentifierKind,
+    mask,
+    parse_amount_fils,
+    validate_contributor_id,
+    validate_identifier,
+)
 from sync.snapshots import Read, SnapshotStore
 
 T = TypeVar("T", bound=BaseModel)
@@ -111,6 +119,7 @@ class Central:
                     f"{exc}; no copy of this record is kept at the branch",
                     code=exc.code,
                     upstream=exc.upstream,
+                    kind=exc.kind,
                 ) from None
             return cached
         stamp = as_of(value) if as_of else self.clock()
@@ -272,7 +281,9 @@ class Central:
         ticket_id: int | None = None,
         offline: bool | None = None,
     ) -> pay.PaymentView:
-        """Blocking form of `create_payment` (the CLI)."""
+        """Queue a payment without any network: the payer by `contributor_id`, or by a
+        national number only when a snapshot holds the person (else `PayerUnresolved`).
+        `create_payment` is the counter's entry point; it looks the person up first."""
         cfg = self.settings.config
         return pay.create_payment(
             self.db,
@@ -292,10 +303,57 @@ class Central:
             offline_cap_fils=cfg.central.offline_cash_cap_fils,
         )
 
-    async def create_payment(self, **kw: Any) -> pay.PaymentView:
-        """Queue a payment (Payment + OutboxItem + audit in one transaction); returns at once
-        with a provisional receipt number. Same arguments as `create_payment_now`."""
-        return await self._db(lambda: self.create_payment_now(**kw))
+    async def create_payment(
+        self,
+        *,
+        actor: Actor,
+        amount_fils: int | str,
+        purpose: str,
+        national_number: str | None = None,
+        contributor_id: str | None = None,
+        method: str = "cash",
+        periods: list[str] | None = None,
+        ticket_id: int | None = None,
+    ) -> pay.PaymentView:
+        """Take a payment: resolve the payer to central's `contributor_id`, then queue it
+        (Payment + OutboxItem + audit in one transaction) and return at once with a
+        provisional receipt number.
+
+        Online, a national number is looked up first (audited, snapshot kept); offline, or
+        when the lookup can only be answered from a snapshot, the person's snapshot record
+        gives the id and the offline rules apply. Raises `pay.PayerUnresolved` (one line,
+        exit 7, nothing written) when neither is possible, `OfflinePaymentRefused` when
+        the offline rules refuse, `CentralNotFound` for a person central does not know, and
+        `DomainError` for bad input."""
+        parse_amount_fils(amount_fils)  # bad input is refused before anyone is looked up
+        offline = await self._db(self.is_offline)
+        cid, offline = await pay.resolve_payer(
+            national_number=national_number,
+            contributor_id=contributor_id,
+            offline=offline,
+            lookup=lambda nn: self.lookup(actor=actor, national_number=nn),
+            snapshots=self.snapshots,
+        )
+        return await self._db(
+            lambda: self.create_payment_now(
+                actor=actor,
+                amount_fils=amount_fils,
+                purpose=purpose,
+                contributor_id=cid,
+                method=method,
+                periods=periods,
+                ticket_id=ticket_id,
+                offline=offline,
+            )
+        )
+
+    async def retry_payment(self, ref: str | int, *, actor: Actor) -> pay.PaymentView:
+        """Re-queue a dead payment whole (supervisor or above); see `pay.retry_payment`."""
+        return await self._db(
+            lambda: pay.retry_payment(
+                self.db, actor=actor, ref=ref, now=self.clock(), where=self.where
+            )
+        )
 
     async def payment_status(self, ref: str | int) -> pay.PaymentView:
         return await self._db(pay.payment_status, self.db, ref)

@@ -1,7 +1,8 @@
 """`tabour central`, `tabour payment`, `tabour sync` and `tabour sandbox`.
 
-Imports are lazy: `tabour payment create` writes the outbox without loading the HTTP stack,
-and only `tabour sandbox` loads the sandbox (branch code never imports it).
+Imports are lazy: `tabour payment create --contributor` writes the outbox without loading the
+HTTP stack (`--national-number` looks the person up first), and only `tabour sandbox` loads
+the sandbox (branch code never imports it).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Any
 import click
 
 from branch.cli import AppContext, emit, pass_ctx
-from branch.errors import DomainError
 from branch.staff import KIOSK, OPERATOR, Actor
 
 # -- helpers ------------------------------------------------------------------------------
@@ -36,11 +36,26 @@ def _authenticated(app: AppContext, username: str) -> Actor:
     return acting_actor(app, username)
 
 
+def _quiet_retry_logs() -> None:
+    """A CLI failure is one line: stamina's "retry scheduled" warnings (and ours below
+    WARNING) go nowhere unless TABOUR_LOG_LEVEL asks for them."""
+    import logging
+    import os
+
+    level = os.environ.get("TABOUR_LOG_LEVEL", "").upper()
+    if level in ("DEBUG", "INFO", "WARNING"):
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+        return
+    for name in ("stamina", "tabour.sync"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 def _run_central(app: AppContext, fn: Any) -> Any:
     """Run `fn(central)` on the sync face of the client, then close it."""
     from sync.central import Central
     from sync.client import CentralClient, SyncCentralClient
 
+    _quiet_retry_logs()
     db = app.migrated_db()
     settings = app.settings
     with SyncCentralClient(
@@ -262,14 +277,35 @@ def payment_create(
         raise click.UsageError("give exactly one of --national-number, --contributor")
     db = app.migrated_db()
     cfg = app.settings.config
+    actor = _actor(app, username)
+    if national_number is not None:
+        # The payer must be resolved to central's contributor id first (lookup online, a
+        # snapshot offline): no national number is written to the outbox.
+        from sync.identifiers import parse_amount_fils, validate_identifier
+
+        validate_identifier("national_number", national_number)
+        parse_amount_fils(amount)
+        view = _run_central(
+            app,
+            lambda central: central.create_payment(
+                actor=actor,
+                national_number=national_number,
+                amount_fils=amount,
+                purpose=purpose,
+                method=method,
+                periods=list(periods),
+                ticket_id=ticket_id,
+            ),
+        )
+        emit(view.as_dict(), as_json, lambda o: describe(view))
+        return
     view = create_payment(
         db,
         branch_code=cfg.branch.code,
-        actor=_actor(app, username),
+        actor=actor,
         amount_fils=amount,
         purpose=purpose,
         now=app.clock(),
-        national_number=national_number,
         contributor_id=contributor_id,
         method=method,
         periods=list(periods),
@@ -407,7 +443,11 @@ def sync_status(app: AppContext, as_json: bool) -> None:
 
     def human(o: dict[str, Any]) -> str:
         oldest = "" if o["oldest_pending_s"] is None else f", oldest {o['oldest_pending_s']:.0f} s"
-        links = ", ".join(f"{k} {v['state']}" for k, v in o["breakers"].items())
+        links = ", ".join(
+            f"{k} {v['state']}"
+            + (f" ({v['fault']}: {v.get('last_error')})" if v.get("fault") else "")
+            for k, v in o["breakers"].items()
+        )
         return (
             f"pending {o['pending']}, in flight {o['in_flight']}, dead {o['dead']}, "
             f"done {o['done']}{oldest}\ncentral: {links}"
@@ -438,19 +478,23 @@ def sync_dead(app: AppContext, as_json: bool) -> None:
 
 
 @sync.command("retry")
-@click.argument("item_id", type=int)
-@click.option("--as", "username", help="Operator (supervisor or above); PIN on stdin.")
+@click.argument("ref", metavar="PAYMENT_ID")
+@click.option(
+    "--staff",
+    "--as",
+    "username",
+    help="Supervisor or above, with their PIN; without it, the branch operator.",
+)
+@click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def sync_retry(app: AppContext, item_id: int, username: str | None) -> None:
-    """Send a dead item again, with its original idempotency key."""
-    from branch.models import Role
-    from sync import outbox
+def sync_retry(app: AppContext, ref: str, username: str | None, as_json: bool) -> None:
+    """Send a dead payment again, whole: its create, then its confirm (after fixing the
+    cause). PAYMENT_ID is the local id or the client_payment_id."""
+    from sync.payments import describe, retry_payment
 
     actor = _actor(app, username, default=OPERATOR)
-    actor.require(Role.supervisor, "retry a dead outbox item")
-    if not outbox.retry_dead(app.migrated_db(), item_id, app.clock()):
-        raise DomainError(f"outbox item {item_id} is not dead")
-    click.echo(f"outbox item {item_id} queued again")
+    view = retry_payment(app.migrated_db(), actor=actor, ref=ref, now=app.clock(), where="cli")
+    emit(view.as_dict(), as_json, lambda o: describe(view) + "\nqueued again")
 
 
 # -- sandbox ------------------------------------------------------------------------------
@@ -472,6 +516,12 @@ def sync_retry(app: AppContext, item_id: int, username: str | None) -> None:
 @click.option("--malformed-rate", default=0.0, type=click.FloatRange(0, 1))
 @click.option("--outage", is_flag=True)
 @click.option(
+    "--token",
+    envvar="TABOUR_SANDBOX_TOKEN",
+    help="Require 'Authorization: Bearer TOKEN' on every contract request but /health "
+    "(401 problem+json otherwise).",
+)
+@click.option(
     "--log-level", default="warning", type=click.Choice(["debug", "info", "warning", "error"])
 )
 def sandbox(
@@ -485,6 +535,7 @@ def sandbox(
     drop_rate: float,
     malformed_rate: float,
     outage: bool,
+    token: str | None,
     log_level: str,
 ) -> None:
     """Run the sandbox central server (contract v1, synthetic data, fault injection)."""
@@ -507,6 +558,7 @@ def sandbox(
             malformed_rate=malformed_rate,
             outage=outage,
         ),
+        token=token or None,
     )
     seeded = app.state.seeded
     click.echo(
@@ -515,6 +567,7 @@ def sandbox(
                 "sandbox": f"http://{host}:{port}",
                 "seed": seed,
                 "contributors": seeded.contributors,
+                "token_required": bool(token),
                 "seeded_in_s": round(time.perf_counter() - started, 2),
             }
         )

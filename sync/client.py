@@ -116,8 +116,11 @@ class _Link:
 def _retry_read(exc: Exception) -> bool:
     # Fast failures only: a timeout already cost the user timeout_s, an open breaker means
     # "don't even try".
+    # Refused credentials do not get better within a second either.
     return (
-        isinstance(exc, p.CentralUnavailable) and exc.code not in (p.BREAKER_OPEN, p.TIMEOUT)
+        isinstance(exc, p.CentralUnavailable)
+        and exc.code not in (p.BREAKER_OPEN, p.TIMEOUT)
+        and exc.kind not in (p.AUTH_FAILED, p.PROXY_AUTH)
     ) or (isinstance(exc, p.CentralConflict) and exc.retryable)
 
 
@@ -210,6 +213,7 @@ class CentralClient:
                 f"central ({upstream}) is offline (circuit open after: {snap.last_error})",
                 code=p.BREAKER_OPEN,
                 upstream=upstream,
+                kind=snap.last_kind or p.UNREACHABLE,
             )
         async with link.probe_lock:
             if link.breaker.state is BreakerState.closed:
@@ -232,6 +236,7 @@ class CentralClient:
                 f"central ({upstream}) is still offline ({why})",
                 code=p.BREAKER_OPEN,
                 upstream=upstream,
+                kind=link.breaker.snapshot().last_kind or p.UNREACHABLE,
             )
 
     # -- the one place a request is made -----------------------------------------------
@@ -254,21 +259,22 @@ class CentralClient:
         try:
             resp = await link.http.request(method, url, json=json, params=params, headers=headers)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            link.breaker.record_failure(f"cannot connect ({type(exc).__name__})")
+            # TLS failures are ConnectErrors too: nothing was sent.
+            link.breaker.record_failure(f"cannot connect ({type(exc).__name__})", p.UNREACHABLE)
             raise p.CentralUnavailable(
                 f"central ({upstream}) cannot be reached for {what} ({type(exc).__name__})",
                 code=p.TRANSPORT,
                 upstream=upstream,
             ) from None
         except httpx.TimeoutException as exc:
-            link.breaker.record_failure(f"timeout ({type(exc).__name__})")
+            link.breaker.record_failure(f"timeout ({type(exc).__name__})", p.NO_ANSWER)
             raise p.CentralAmbiguous(
                 f"central ({upstream}) did not answer {what} within {self.timeout_s:g} s",
                 code=p.TIMEOUT,
                 upstream=upstream,
             ) from None
         except httpx.TransportError as exc:
-            link.breaker.record_failure(f"connection dropped ({type(exc).__name__})")
+            link.breaker.record_failure(f"connection dropped ({type(exc).__name__})", p.NO_ANSWER)
             raise p.CentralAmbiguous(
                 f"central ({upstream}) dropped the connection during {what} ({type(exc).__name__})",
                 code=p.TRANSPORT,
@@ -281,7 +287,7 @@ class CentralClient:
             try:
                 value = model.model_validate_json(resp.content)
             except ValidationError:
-                link.breaker.record_failure("malformed answer")
+                link.breaker.record_failure("malformed answer", p.BAD_GATEWAY)
                 raise p.CentralProtocolError(
                     f"central ({upstream}) answered {what} with a malformed body "
                     f"(HTTP {resp.status_code})",
@@ -292,40 +298,17 @@ class CentralClient:
             link.breaker.record_success()
             return value, replayed
         error = self._problem(upstream, what, resp)
-        if resp.status_code >= 500:
-            link.breaker.record_failure(f"HTTP {resp.status_code}")
+        if isinstance(error, p.CentralUnavailable):
+            link.breaker.record_failure(str(error), error.kind)
         else:
             link.breaker.record_success()
         raise error
 
     @staticmethod
     def _problem(upstream: str, what: str, resp: httpx.Response) -> p.CentralError:
-        try:
-            prob = c.Problem.model_validate_json(resp.content)
-        except ValidationError:
-            prob = None
-        if prob is None:
-            code = f"http_{resp.status_code}"
-            if resp.status_code >= 500 or resp.status_code in (408, 429):
-                return p.CentralUnavailable(
-                    f"central ({upstream}) failed {what} (HTTP {resp.status_code})",
-                    code=code,
-                    status=resp.status_code,
-                    upstream=upstream,
-                )
-            return p.CentralRejected(
-                f"central ({upstream}) refused {what} (HTTP {resp.status_code}, no problem details)",
-                code=code,
-                status=resp.status_code,
-                upstream=upstream,
-            )
-        extra = {
-            k: v
-            for k, v in (prob.model_extra or {}).items()
-            if k in ("payment_id", "payment_status", "application_id")
-        }
-        detail = (prob.detail or prob.title).replace("\n", " ")[:300]
-        return p.from_problem(resp.status_code, prob.code, detail, prob.retryable, upstream, extra)
+        return p.classify_answer(
+            upstream, what, resp.status_code, resp.headers.get("content-type", ""), resp.content
+        )
 
     async def _read(
         self,
@@ -558,6 +541,25 @@ class CentralClient:
             c.StatsWindowAck,
             idempotency_key=None,
             json=body.model_dump(mode="json"),
+        )
+
+    async def put_audit_head(
+        self, branch_code: str, seq: int, body: c.AuditHeadUpload
+    ) -> Written[c.AuditHead]:
+        """Anchor the audit chain head at central. Idempotent: the same head twice is stored
+        once; another hash for a seq central already holds is refused (409)."""
+        return await self._write(
+            "ssc",
+            "PUT",
+            f"/branches/{branch_code}/audit-heads/{int(seq)}",
+            c.AuditHead,
+            idempotency_key=None,
+            json=body.model_dump(mode="json"),
+        )
+
+    async def audit_heads(self, branch_code: str) -> c.AuditHeadList:
+        return await self._read(
+            "ssc", "GET", f"/branches/{branch_code}/audit-heads", c.AuditHeadList
         )
 
 

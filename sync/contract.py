@@ -324,3 +324,37 @@ class StatsWindowAck(_Response):
     window_start: str
     services: int
     received_at: datetime
+
+
+# -- audit anchoring --------------------------------------------------------------------
+AuditHash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class AuditHeadUpload(_Request):
+    """The head of a branch's audit chain: its sequence number (in the path) and keyed hash.
+    Central keeps every head it is sent, so a branch that later loses or rewrites the entries
+    up to that point is found out (`tabour audit verify --against-central`). Nothing else of
+    the audit log leaves the branch."""
+
+    hash: AuditHash
+    at: Annotated[
+        str,
+        Field(
+            pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+            r"(Z|[+-][0-9]{2}:[0-9]{2})$",
+            description="when the head was taken (RFC 3339, with offset)",
+            examples=["2026-11-24T12:00:00+00:00"],
+        ),
+    ]
+
+
+class AuditHead(_Response):
+    branch_code: str
+    seq: int
+    hash: str
+    at: datetime
+    received_at: datetime
+
+
+class AuditHeadList(_Response):
+    items: list[AuditHead]

@@ -77,16 +77,28 @@ def parse_amount_fils(value: object) -> int:
         raise InvalidAmount("an amount is a whole number of fils")
     if isinstance(value, str):
         text = value.strip()
-        if not re.fullmatch(r"[0-9]{1,12}", text):
+        if not re.fullmatch(r"[0-9]+", text):
             raise InvalidAmount(
                 "an amount is a whole number of fils (1 JD = 1000 fils), digits only"
             )
+        text = text.lstrip("0") or "0"
+        if len(text) > len(str(MAX_AMOUNT_FILS)):  # never int() a thousand digits
+            raise InvalidAmount(_too_large())
         value = int(text)
     if not isinstance(value, int):
         raise InvalidAmount("an amount is a whole number of fils")
-    if not 1 <= value <= MAX_AMOUNT_FILS:
+    if value > MAX_AMOUNT_FILS:
+        raise InvalidAmount(_too_large())
+    if value < 1:
         raise InvalidAmount(f"an amount must be between 1 and {MAX_AMOUNT_FILS} fils")
     return value
+
+
+def _too_large() -> str:
+    return (
+        f"the amount is too large: at most {MAX_AMOUNT_FILS} fils "
+        f"({format_jod(MAX_AMOUNT_FILS)}) per payment"
+    )
 
 
 def format_jod(fils: int) -> str:

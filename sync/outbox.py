@@ -31,6 +31,7 @@ PAYMENT_CREATE = "payment.create"
 PAYMENT_CONFIRM = "payment.confirm"
 PAYMENT_REVERSE = "payment.reverse"
 STATS_WINDOW = "stats.window"
+AUDIT_HEAD = "audit.head"
 
 _T = OutboxItem.__table__  # type: ignore[attr-defined]
 # An item waiting for another is parked at the end of time and made due when that one is
@@ -339,14 +340,3 @@ def dead_letters(db: Database, limit: int = 100) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-def retry_dead(db: Database, item_id: int, now: datetime) -> bool:
-    """An operator's decision after fixing the cause: send again, with the same key."""
-    with db.write(durable=True) as s:
-        res = s.execute(
-            update(_T)
-            .where(_T.c.id == item_id, _T.c.status == DEAD)
-            .values(status=PENDING, next_attempt_at=now, done_at=None)
-        )
-        return bool(res.rowcount)  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ only against dues the branch has a fresh copy of, and under the offline cap.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,7 @@ from branch.models import OutboxItem, Payment, Role
 from branch.staff import Actor
 from sync import contract as c
 from sync import outbox
+from sync import problems as p
 from sync.identifiers import (
     format_jod,
     new_client_payment_id,
@@ -34,13 +36,76 @@ from sync.identifiers import (
     validate_identifier,
     validate_period,
 )
-from sync.snapshots import CONTRIBUTOR, DUES, SnapshotStore
+from sync.snapshots import CONTRIBUTOR, DUES, Read, SnapshotStore
 
 LOCAL_PENDING = "pending"
 
 
 class OfflinePaymentRefused(DomainError):
     exit_code = 7
+
+
+class PayerUnresolved(OfflinePaymentRefused):
+    """No contributor id for the payer: central cannot be reached (any link fault, refused
+    credentials included) and no snapshot holds the person's record. Nothing was written;
+    the counter shows the message as is."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or "central cannot be reached and this person has no cached record; "
+            "take the payment when the link is back"
+        )
+
+
+class NothingToRetry(DomainError):
+    pass
+
+
+async def resolve_payer(
+    *,
+    national_number: str | None,
+    contributor_id: str | None,
+    offline: bool,
+    lookup: Callable[[str], Awaitable[Read[c.ContributorSummary]]] | None,
+    snapshots: SnapshotStore | None,
+) -> tuple[str, bool]:
+    """Who pays, as central's opaque `contributor_id`, and whether the payment is offline.
+
+    The rule (issue #8 item 4): a payment never stores a national number. Online, the
+    person is looked up first (`lookup`, which audits and keeps a snapshot); if the lookup
+    can only be answered from a snapshot, the link is faulty and the payment is offline.
+    Offline, only a person whose record is in a snapshot can pay. Otherwise
+    `PayerUnresolved`, and the caller writes nothing. A 404 from central is an answer
+    (`CentralNotFound`), not an outage, and propagates.
+    """
+    if contributor_id is not None:
+        if national_number is not None:
+            raise DomainError(
+                "identify the payer by exactly one of national number, contributor id"
+            )
+        return validate_contributor_id(contributor_id), offline
+    if national_number is None:
+        raise DomainError("identify the payer by exactly one of national number, contributor id")
+    nn = validate_identifier("national_number", national_number)
+    if not offline and lookup is not None:
+        try:
+            read = await lookup(nn)
+        except p.CentralUnavailable:
+            raise PayerUnresolved() from None
+        return read.value.contributor_id, read.stale
+    cached = (
+        snapshots.get(CONTRIBUTOR, f"national_number:{nn}", c.ContributorSummary)
+        if snapshots is not None
+        else None
+    )
+    if cached is None:
+        if offline:
+            raise PayerUnresolved()
+        raise PayerUnresolved(
+            "look this person up first: a payment names the payer by central's contributor id"
+        )
+    return cached.value.contributor_id, offline
 
 
 @dataclass(frozen=True)
@@ -118,7 +183,11 @@ def create_payment(
     offline_cap_fils: int = 0,
 ) -> PaymentView:
     """Queue a payment for central. Raises `DomainError` (one line) for bad input or when the
-    offline rules refuse it; on success the payment is durable before this returns."""
+    offline rules refuse it; on success the payment is durable before this returns.
+
+    The payer is central's `contributor_id`; a national number is accepted only when a
+    snapshot holds the person's record (no network here: `Central.create_payment` looks
+    the person up first). Otherwise `PayerUnresolved` and nothing is written."""
     if (national_number is None) == (contributor_id is None):
         raise DomainError("identify the payer by exactly one of national number, contributor id")
     if national_number is not None:
@@ -130,20 +199,27 @@ def create_payment(
     method_ = _parse_method(method)
     periods = [validate_period(p) for p in (periods or [])]
 
-    # What the branch knows of the person without asking central.
     cid = contributor_id
-    if cid is None and snapshots is not None:
-        cached = snapshots.get(
-            CONTRIBUTOR, f"national_number:{national_number}", c.ContributorSummary
+    if cid is None:
+        cached = (
+            snapshots.get(CONTRIBUTOR, f"national_number:{national_number}", c.ContributorSummary)
+            if snapshots is not None
+            else None
         )
-        cid = cached.value.contributor_id if cached else None
-    dues = snapshots.get(DUES, cid, c.Statement) if (snapshots and cid) else None
+        if cached is None:
+            raise PayerUnresolved(
+                None
+                if offline
+                else "look this person up first: a payment names the payer by central's "
+                "contributor id"
+            )
+        cid = cached.value.contributor_id
+    dues = snapshots.get(DUES, cid, c.Statement) if snapshots else None
 
     cpid = new_client_payment_id(branch_code)
     body = c.PaymentCreate(
         client_payment_id=cpid,
         contributor_id=cid,
-        national_number=None if cid else national_number,
         purpose=purpose_,
         amount_fils=amount,
         method=method_,
@@ -159,7 +235,7 @@ def create_payment(
                     f"central is offline: the offline cap is {format_jod(offline_cap_fils)} "
                     "per payment"
                 )
-            if cid is None or dues is None:
+            if dues is None:
                 raise OfflinePaymentRefused(
                     "central is offline and this branch has no recent copy of this person's "
                     "dues: look them up (statement) when the link is back"
@@ -173,7 +249,7 @@ def create_payment(
         payment = Payment(
             client_payment_id=cpid,
             ticket_id=ticket_id,
-            contributor_ref=cid or "",
+            contributor_ref=cid,
             purpose=purpose_.value,
             periods=",".join(periods) or None,
             amount_fils=amount,
@@ -256,6 +332,68 @@ def reverse_payment(
             where=where,
             outcome="queued",
         )
+        return _view(s, payment)
+
+
+def retry_payment(
+    db: Database, *, actor: Actor, ref: str | int, now: datetime, where: str | None = None
+) -> PaymentView:
+    """Send a dead payment again, whole (supervisor or above), once its cause is fixed.
+
+    Every dead item of the payment goes back to `pending` in its original order (the create,
+    then the confirm that waits for it, then a reversal if one was queued) and the payment
+    returns to `pending`, audited as `payment.retry`, in one transaction.
+
+    Keys: central stores a non-retryable refusal as the final answer of its
+    Idempotency-Key, so resending with the old key would only replay the refusal. An item
+    that was sent and refused therefore gets a new key. That is safe: a create is
+    resolved first by `GET /payments?client_payment_id=` (its attempts are > 1), and the
+    `client_payment_id`, which never changes, is permanently unique at central (a second
+    create with it is 409 `client_payment_id_exists`, resolved by the same query), so the
+    payment cannot exist twice; a confirm or reversal of a payment already in that state
+    is answered as it is. Items that died only because what they waited for died were never
+    sent and keep their key.
+    """
+    actor.require(Role.supervisor, "retry a dead payment")
+    with db.write(durable=True) as s:
+        payment = _find(s, ref)
+        items = list(
+            s.execute(
+                select(OutboxItem)
+                .where(OutboxItem.payload.contains(payment.client_payment_id))  # type: ignore[union-attr]
+                .order_by(OutboxItem.id)  # type: ignore[arg-type]
+            ).scalars()
+        )
+        dead = [i for i in items if i.status == outbox.DEAD]
+        if not dead:
+            raise NothingToRetry(
+                f"payment {payment.id} has nothing dead to retry (it is {payment.status})"
+            )
+        status = {i.id: i.status for i in items}
+        for item in dead:
+            item.status = outbox.PENDING
+            item.done_at = None
+            item.claimed_by = item.claimed_until = None
+            if item.attempts > 0:
+                item.idempotency_key = new_idempotency_key()
+            waits = item.depends_on is not None and status.get(item.depends_on) != outbox.DONE
+            item.next_attempt_at = outbox.BLOCKED if waits else now
+            status[item.id] = outbox.PENDING
+            s.add(item)
+        if any(i.kind != outbox.PAYMENT_REVERSE for i in dead):
+            payment.status = LOCAL_PENDING
+            payment.failure_reason = None
+            s.add(payment)
+        audit.append(
+            s,
+            at=now,
+            staff=actor.username,
+            action="payment.retry",
+            subject_ref=payment.client_payment_id,
+            where=where,
+            outcome="queued",
+        )
+        s.flush()
         return _view(s, payment)
 
 

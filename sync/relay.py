@@ -6,8 +6,11 @@ Rules it keeps (DESIGN §6):
   asking central (`GET /payments?client_payment_id=`) before sending the create again;
 - a payment's create is done before its confirm is claimed (`depends_on`);
 - retryable failures back off exponentially with full jitter, `next_attempt_at` persisted;
-- a refusal (4xx) moves the item to `dead` with the reason for an operator, and the
-  payment to `failed`;
+- only central's refusal of the request itself (problem+json, business code, not
+  retryable, at 400/404/409/422: `sync.problems.classify_answer`) moves the item to `dead`
+  with the reason for an operator, and the payment to `failed`; credentials refused,
+  throttling, 5xx and answers that are not central's (a proxy's page) are link faults: the
+  item waits with backoff and the link state records the kind of fault;
 - while the circuit is open nothing is sent and no attempt is counted; when central comes
   back, the backlog is due at once.
 """
@@ -164,6 +167,9 @@ class Relay:
                     report.retried += 1
             if all(o.result in ("retry", "deferred") for o in outcomes):
                 break  # nothing moved: leave the rest to their backoff
+        if self.publish is not None:
+            # What this round learnt of the link (e.g. credentials refused) for `sync status`.
+            await asyncio.to_thread(self.publish, self.client.breakers["ssc"].snapshot())
         return report
 
     async def _deliver_all(self, items: list[outbox.Claimed]) -> list[Outcome]:
@@ -202,6 +208,14 @@ class Relay:
                     c.StatsWindowUpload.model_validate(pl["body"]),
                 )
                 return Outcome(item, "done", response=ack.value.model_dump(mode="json"))
+            if item.kind == outbox.AUDIT_HEAD:
+                pl = item.payload
+                head = await self.client.put_audit_head(
+                    pl["branch_code"],
+                    int(pl["seq"]),
+                    c.AuditHeadUpload(hash=pl["hash"], at=pl["at"]),
+                )
+                return Outcome(item, "done", response=head.value.model_dump(mode="json"))
             return Outcome(item, "dead", error=f"unknown outbox item kind {item.kind!r}")
         except p.CentralUnavailable as exc:
             if exc.code == p.BREAKER_OPEN:
@@ -471,7 +485,8 @@ class Relay:
 
 class Housekeeping:
     """What the relay does besides delivering, at most once a minute: queue the closed
-    statistics windows and purge expired snapshots."""
+    statistics windows and the audit chain head (when it moved; `sync.audit_anchor`), and
+    purge expired snapshots."""
 
     def __init__(
         self,
@@ -494,6 +509,7 @@ class Housekeeping:
         self._last: datetime | None = None
 
     def __call__(self) -> None:
+        from sync.audit_anchor import enqueue_head
         from sync.snapshots import SnapshotStore
         from sync.stats_upload import enqueue_closed_windows
 
@@ -509,6 +525,7 @@ class Housekeeping:
                 now=now,
                 window_minutes=self.window_minutes,
             )
+            enqueue_head(self.db, branch_code=self.branch_code, now=now)
             SnapshotStore(self.db, self.snapshot_ttl_h, self.clock).purge()
         except Exception:
             log.exception("housekeeping failed; the relay goes on")

@@ -2,14 +2,15 @@
 link is down.
 
 Each copy has the time central produced it (`as_of`) and an expiry (`snapshot_ttl_h`); it is
-never served after that and `purge` deletes it. Keys are stored as SHA-256 of kind + key, so
-the table is not an index of national numbers (the copies themselves hold what central
-showed the counter, masked national numbers included).
+never served after that and `purge` deletes it. Keys are stored as an HMAC of kind + key
+under the branch secret (`branch.secret`, mode 0600 in `TABOUR_HOME`): a plain SHA-256 of a
+10-digit national number is reversed by trying all 10^10 of them, an HMAC without the key
+is not. So the table is not an index of national numbers (the copies themselves hold what
+central showed the counter, masked national numbers included).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,9 +21,11 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from branch.audit import chain_key
 from branch.clock import as_utc, utc_now
 from branch.db import Database
 from branch.models import Snapshot
+from branch.secret import keyed_hash
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -44,18 +47,26 @@ class Read(Generic[T]):
     stale: bool
 
 
-def key_hash(kind: str, key: str) -> str:
-    return hashlib.sha256(f"tabour-snapshot\x00{kind}\x00{key}".encode()).hexdigest()
+def key_hash(kind: str, key: str, secret: bytes) -> str:
+    return keyed_hash(secret, "snapshot", f"{kind}\x00{key}")
 
 
 class SnapshotStore:
-    def __init__(self, db: Database, ttl_h: float, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        db: Database,
+        ttl_h: float,
+        clock: Callable[[], datetime] = utc_now,
+        secret: bytes | None = None,
+    ) -> None:
         self.db = db
         self.ttl = timedelta(hours=ttl_h)
         self.clock = clock
+        # The branch secret of this process's TABOUR_HOME unless given.
+        self.secret = secret if secret is not None else chain_key()
 
     def put(self, kind: str, key: str, value: BaseModel, as_of: datetime) -> None:
-        h = key_hash(kind, key)
+        h = key_hash(kind, key, self.secret)
         data = value.model_dump_json()
         expires = as_utc(as_of) + self.ttl
         try:
@@ -75,7 +86,7 @@ class SnapshotStore:
             pass  # another process stored the same read a moment ago
 
     def get(self, kind: str, key: str, model: type[T]) -> Read[T] | None:
-        h = key_hash(kind, key)
+        h = key_hash(kind, key, self.secret)
         now = self.clock()
         with self.db.read() as s:
             row = s.exec(

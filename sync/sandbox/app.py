@@ -33,7 +33,8 @@ from sync import problems as p
 from sync.identifiers import mask
 from sync.sandbox import data
 from sync.sandbox import models as m
-from sync.sandbox.faults import FaultInjector, FaultMiddleware, Faults
+from sync.sandbox.auth import BearerTokenMiddleware
+from sync.sandbox.faults import FaultInjector, FaultMiddleware, Faults, RequestLogMiddleware
 
 VERSION = "1.0.0"
 LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
@@ -41,6 +42,7 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
 
 PaymentId = Annotated[str, Path(max_length=64)]
 AppId = Annotated[str, Path(max_length=32)]
+BranchPath = Annotated[str, Path(pattern=r"^[A-Z0-9-]{2,16}$")]
 OptionalKey = Annotated[
     str | None, Header(alias=c.IDEMPOTENCY_HEADER, min_length=8, max_length=255)
 ]
@@ -64,6 +66,7 @@ class ProblemException(Exception):
 
 _TITLES = {
     400: "Bad Request",
+    401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
@@ -216,8 +219,11 @@ def create_app(
     seed: int = 7,
     contributors: int = 10_000,
     faults: Faults | None = None,
+    token: str | None = None,
 ) -> FastAPI:
-    """Build the sandbox: seed its database (once per seed) and wire the routes."""
+    """Build the sandbox: seed its database (once per seed) and wire the routes. With a
+    `token`, every contract request but the health check needs `Authorization: Bearer
+    <token>` and is otherwise answered 401 problem+json (`unauthorized`)."""
     engine = make_engine(db_url)
     seeded = data.seed_database(engine, seed=seed, contributors=contributors)
     injector = FaultInjector(faults, seed=seed)
@@ -829,6 +835,73 @@ def create_app(
             )
         return Response(ack.model_dump_json(), status_code=status, media_type="application/json")
 
+    # -- audit anchoring ------------------------------------------------------------------
+    def _head_out(row: m.AuditHead) -> c.AuditHead:
+        return c.AuditHead(
+            branch_code=row.branch_code,
+            seq=row.seq,
+            hash=row.hash,
+            at=row.at,
+            received_at=row.received_at,
+        )
+
+    @app.put(
+        f"{c.API_PREFIX}/branches/{{branch}}/audit-heads/{{seq}}",
+        response_model=c.AuditHead,
+        responses={
+            201: {
+                "description": "Created",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/AuditHead"}}
+                },
+            },
+            **_problems(409),
+        },
+    )
+    async def put_audit_head(
+        branch: BranchPath,
+        seq: Annotated[int, Path(ge=1, le=2**62)],
+        body: c.AuditHeadUpload,
+    ) -> Response:
+        with session() as s:
+            row = s.exec(
+                select(m.AuditHead).where(m.AuditHead.branch_code == branch, m.AuditHead.seq == seq)
+            ).first()
+            status = 200
+            if row is None:
+                try:
+                    at = datetime.fromisoformat(body.at.replace("Z", "+00:00"))
+                except ValueError:
+                    raise ProblemException(422, p.INVALID_REQUEST, "at is not a time") from None
+                row = m.AuditHead(
+                    branch_code=branch, seq=seq, hash=body.hash, at=at, received_at=_now()
+                )
+                s.add(row)
+                s.commit()
+                status = 201
+            elif row.hash != body.hash:
+                raise ProblemException(
+                    409,
+                    p.AUDIT_HEAD_CONFLICT,
+                    f"central already holds another hash for audit entry {seq}",
+                )
+            out = _head_out(row)
+        return Response(out.model_dump_json(), status_code=status, media_type="application/json")
+
+    @app.get(
+        f"{c.API_PREFIX}/branches/{{branch}}/audit-heads",
+        response_model=c.AuditHeadList,
+        responses=_problems(),
+    )
+    async def list_audit_heads(branch: BranchPath) -> c.AuditHeadList:
+        with session() as s:
+            rows = s.exec(
+                select(m.AuditHead)
+                .where(m.AuditHead.branch_code == branch)
+                .order_by(col(m.AuditHead.seq))
+            ).all()
+            return c.AuditHeadList(items=[_head_out(r) for r in rows])
+
     # -- the sandbox's own controls (loopback only, not part of the contract) -------------
     def _loopback_only(request: Request) -> None:
         host = request.client.host if request.client else ""
@@ -845,6 +918,13 @@ def create_app(
         _loopback_only(request)
         injector.faults = body
         return {"faults": injector.faults.model_dump(), "injected": injector.injected}
+
+    @app.get("/_sandbox/requests", include_in_schema=False)
+    async def get_requests(request: Request) -> dict[str, Any]:
+        """What reached the sandbox (method, path, Idempotency-Key, whether a bearer token
+        came), newest last: lets a test check the relay's keys at the receiving end."""
+        _loopback_only(request)
+        return {"requests": list(injector.requests)}
 
     @app.get("/_sandbox/info", include_in_schema=False)
     async def info(request: Request) -> dict[str, Any]:
@@ -876,4 +956,7 @@ def create_app(
 
     app.openapi = custom_openapi  # type: ignore[method-assign]
     app.add_middleware(FaultMiddleware, injector=injector)
+    if token:
+        app.add_middleware(BearerTokenMiddleware, token=token)
+    app.add_middleware(RequestLogMiddleware, injector=injector)
     return app

@@ -92,6 +92,11 @@ _IN_MOD = 90_000_000
 _IN_MUL = 15_485_867
 
 
+def contributor_id(seed: int, seq: int) -> str:
+    """Central's opaque id of the seq-th seeded contributor."""
+    return f"C{seed % 1000:03d}{seq:07d}"
+
+
 def national_number(seed: int, seq: int) -> str:
     return f"{(_NN_MUL * seq + 1_000_003 * seed + 9_000_000_000) % _NN_MOD:010d}"
 
@@ -178,7 +183,7 @@ def _contributors(seed: int, count: int, establishments: list[str]) -> Iterator[
             unpaid = 3
         employed = status == "active" or (status != "voluntary_active" and rng.random() < 0.6)
         yield {
-            "id": f"C{seed % 1000:03d}{seq:07d}",
+            "id": contributor_id(seed, seq),
             "seq": seq,
             "national_number": None if foreign else national_number(seed, seq),
             "personal_number": personal_number(seed, seq) if foreign else None,

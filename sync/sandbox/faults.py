@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections import deque
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,6 +42,7 @@ class FaultInjector:
         self.faults = faults or Faults()
         self.random = random.Random(seed)
         self.injected: dict[str, int] = {"error": 0, "drop": 0, "malformed": 0, "outage": 0}
+        self.requests: deque[dict[str, Any]] = deque(maxlen=5000)
 
     def applies(self, path: str) -> bool:
         if not (path.startswith("/v1") or path == "/health"):
@@ -128,3 +130,26 @@ class FaultMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": b'{"id": "P-1", "status": <html>'})
+
+
+class RequestLogMiddleware:
+    """Outermost: records every contract request as it arrives, before any fault or check
+    (tests read it at `/_sandbox/requests`). Never the body: it may hold a national number."""
+
+    def __init__(self, app: Any, injector: FaultInjector) -> None:
+        self.app = app
+        self.injector = injector
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/v1"):
+            headers = dict(scope.get("headers") or [])
+            key = headers.get(b"idempotency-key")
+            self.injector.requests.append(
+                {
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "idempotency_key": key.decode("latin-1") if key else None,
+                    "bearer": headers.get(b"authorization", b"").startswith(b"Bearer "),
+                }
+            )
+        await self.app(scope, receive, send)

@@ -130,3 +130,14 @@ class StatsWindow(SandboxModel, table=True):
 class Meta(SandboxModel, table=True):
     key: str = Field(primary_key=True, max_length=32)
     value: str
+
+
+class AuditHead(SandboxModel, table=True):
+    __table_args__ = (UniqueConstraint("branch_code", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    branch_code: str = Field(max_length=16)
+    seq: int
+    hash: str = Field(max_length=64)
+    at: datetime = Field(sa_column=_ts(nullable=False))
+    received_at: datetime = Field(sa_column=_ts(nullable=False))

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, delete, func, select
 from sqlalchemy.engine import Engine
 
 from sync.sandbox import data
@@ -49,9 +49,18 @@ class Sandbox:
         three months)."""
         return data.national_number(SEED, seq)
 
+    @staticmethod
+    def cid(seq: int) -> str:
+        """Central's contributor id of the seq-th seeded contributor."""
+        return data.contributor_id(SEED, seq)
+
     def faults(self, **kw: Any) -> None:
         r = httpx.put(f"{self.url}/_sandbox/faults", json=kw, timeout=5)
         r.raise_for_status()
+
+    def requests(self) -> list[dict[str, Any]]:
+        """What reached the sandbox: method, path, Idempotency-Key, bearer token or not."""
+        return list(httpx.get(f"{self.url}/_sandbox/requests", timeout=5).json()["requests"])
 
     def injected(self) -> dict[str, int]:
         return httpx.get(f"{self.url}/_sandbox/faults", timeout=5).json()["injected"]
@@ -140,8 +149,11 @@ def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
 
 @pytest.fixture
 def central(sandbox_server: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
-    """The sandbox with no faults, and TABOUR_CENTRAL_URL pointing at it."""
+    """The sandbox with no faults, no audit heads (every test's branch database starts a new
+    chain under the same branch code), and TABOUR_CENTRAL_URL pointing at it."""
     sandbox_server.faults()
+    with sandbox_server.engine.begin() as conn:
+        conn.execute(delete(sbm.AuditHead.__table__))  # type: ignore[attr-defined]
     monkeypatch.setenv("TABOUR_CENTRAL_URL", sandbox_server.url)
     monkeypatch.delenv("TABOUR_CENTRAL_TOKEN", raising=False)
     yield sandbox_server

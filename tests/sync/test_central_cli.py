@@ -67,7 +67,8 @@ def test_lookup_statement_payment_and_sync(
     assert set(status) >= {"pending", "in_flight", "dead", "oldest_pending_s", "breakers"}
     assert set(status["breakers"]) == {"ssc", "naf", "housing"}
     rc, report, err = tabour(capsys, "sync", "--once", "--json")
-    assert rc == 0 and report["delivered"] == 2, err
+    assert rc == 0 and report["delivered"] == 3, err  # create, confirm, the audit head
+    assert report["by_kind"] == {"payment.create": 1, "payment.confirm": 1, "audit.head": 1}
     rc, after, _ = tabour(capsys, "payment", "status", str(created["id"]), "--json")
     assert after["status"] == "confirmed" and after["receipt_no"]
     rc, text, _ = tabour(capsys, "payment", "status", created["client_payment_id"])
@@ -133,7 +134,35 @@ def test_lookup_statement_payment_and_sync(
             "exactly 10 digits",
         ),
         (["payment", "status", "424242"], 1, "no payment"),
-        (["sync", "retry", "424242"], 1, "not dead"),
+        (["sync", "retry", "424242"], 1, "no payment"),
+        (
+            [
+                "payment",
+                "create",
+                "--contributor",
+                "C0070000001",
+                "--amount-fils",
+                "99999999999999999999",
+                "--purpose",
+                "arrears",
+            ],
+            2,
+            "amount is too large",
+        ),
+        (
+            [
+                "payment",
+                "create",
+                "--national-number",
+                "9861234567",
+                "--amount-fils",
+                "99999999999999999999",
+                "--purpose",
+                "arrears",
+            ],
+            2,
+            "amount is too large",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line(
@@ -183,5 +212,55 @@ def test_dead_letters_listed(
     assert [d["client_payment_id"] for d in dead["dead"]][:1] == [created["client_payment_id"]]
     rc, status, _ = tabour(capsys, "payment", "status", str(created["id"]), "--json")
     assert status["status"] == "failed" and status["delivery"].startswith("dead")
-    rc, _, err = tabour(capsys, "sync", "retry", str(dead["dead"][0]["id"]))
-    assert rc == 0
+    rc, _, err = tabour(capsys, "sync", "retry", str(created["id"]))
+    assert rc == 0, err
+    rc, status, _ = tabour(capsys, "payment", "status", str(created["id"]), "--json")
+    assert status["status"] == "pending" and status["delivery"] == "queued"
+    rc, _, err = tabour(capsys, "sync", "retry", str(created["id"]))
+    assert rc == 1 and "nothing dead to retry" in err
+
+
+def test_central_unreachable_is_one_line_and_exit_7(
+    sqlite_db: Database, sqlite_url: str, branch_home: Any
+) -> None:
+    """A real process against a port that refuses connections: one line on stderr, exit 7,
+    none of the read retries' log lines."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+        port = sock.getsockname()[1]
+        env = {
+            **os.environ,
+            "TABOUR_HOME": str(branch_home),
+            "TABOUR_DATABASE_URL": sqlite_url,
+            "TABOUR_CENTRAL_URL": f"http://127.0.0.1:{port}",
+        }
+        env.pop("TABOUR_LOG_LEVEL", None)
+        for argv in (
+            ["central", "lookup", "--national-number", "9861234567"],
+            ["audit", "verify", "--against-central"],
+            [
+                *("payment", "create", "--national-number", "9861234567"),
+                *("--amount-fils", "100", "--purpose", "arrears"),
+            ],
+        ):
+            proc = subprocess.run(
+                [sys.executable, "-m", "branch", *argv],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert proc.returncode == 7, (argv, proc.stderr)
+            assert proc.stderr.count("\n") == 1 and "be reached" in proc.stderr, (
+                argv,
+                proc.stderr,
+            )
+            assert "retry" not in proc.stderr.lower() and "9861234567" not in proc.stderr

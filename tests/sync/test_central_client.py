@@ -87,8 +87,24 @@ def test_statement_naf_and_housing(central: Any) -> None:
     assert r["st"].from_period == "2020-01" and r["st"].to_period == "2020-12"
     assert r["recent"].total_due_fils > 0  # seq 1 owes three months
     assert any(x.status is c.PeriodStatus.due for x in r["recent"].periods)
-    assert r["naf"].score >= 0
-    assert isinstance(r["housing"].items, list)
+    assert 0 <= r["naf"].score <= 100 and r["naf"].eligible == (not r["naf"].reasons)
+    assert r["naf"].eligible == (r["naf"].monthly_aid_fils > 0)
+    assert len(r["housing"].items) == _housing_count(central, central.nn(9999))
+
+
+def _housing_count(central: Any, nn: str) -> int:
+    from sqlalchemy import func, select
+
+    from sync.sandbox import models as sbm
+
+    t = sbm.HousingApplication.__table__  # type: ignore[attr-defined]
+    with central.engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.count()).select_from(t).where(t.c.national_number == nn)
+            ).scalar()
+            or 0
+        )
 
 
 def test_naf_application_appeal_and_housing_reads(central: Any) -> None:
@@ -172,25 +188,38 @@ def test_payment_lifecycle_and_idempotency(central: Any) -> None:
 def test_concurrent_duplicate_is_409_retryable(central: Any) -> None:
     central.faults(hold_ms=1500)
 
+    key = uuid.uuid4().hex
+
     async def go(client: CentralClient) -> list[Any]:
-        who_id = "C0070000000"
-        body = new_payment(who_id)
-        key = uuid.uuid4().hex
-        return await asyncio.gather(
-            client.submit_payment(body, key),
-            _later(0.1, client.submit_payment(body, key)),
-            return_exceptions=True,
-        )
+        body = new_payment(central.cid(0))
+        first = asyncio.ensure_future(client.submit_payment(body, key))
+        await _until(lambda: _key_state(central, key) == "in_progress")  # the first is held
+        second = await asyncio.gather(client.submit_payment(body, key), return_exceptions=True)
+        return [await first, second[0]]
 
     first, second = run(central, go)
-    assert isinstance(first, Exception) is False
+    assert isinstance(first.value, c.CentralPayment) and not first.replayed
     assert isinstance(second, p.CentralConflict) and second.retryable
     assert second.code == p.REQUEST_IN_PROGRESS
+    assert _key_state(central, key) == "done"
 
 
-async def _later(delay: float, aw: Awaitable[T]) -> T:
-    await asyncio.sleep(delay)
-    return await aw
+def _key_state(central: Any, key: str) -> str | None:
+    from sqlalchemy import select
+
+    from sync.sandbox import models as sbm
+
+    t = sbm.IdempotencyRecord.__table__  # type: ignore[attr-defined]
+    with central.engine.connect() as conn:
+        return conn.execute(select(t.c.state).where(t.c.key == key)).scalar()
+
+
+async def _until(cond: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait on state, not on time: poll `cond` off the event loop until it holds."""
+    deadline = time.monotonic() + timeout
+    while not await asyncio.to_thread(cond):
+        assert time.monotonic() < deadline, "condition never held"
+        await asyncio.sleep(0.01)
 
 
 def test_timeouts_drops_garbage_and_500s_map_to_clear_errors(central: Any) -> None:
@@ -243,12 +272,11 @@ def test_breaker_opens_fails_fast_and_half_open_probe_closes_it(central: Any) ->
         with pytest.raises(p.CentralUnavailable, match="offline") as info:
             await client.lookup(national_number=central.nn(0))
         assert info.value.code == p.BREAKER_OPEN and time.monotonic() - t0 < 0.05
-        await asyncio.sleep(0.35)
-        assert client.breakers["ssc"].state is BreakerState.half_open
+        await _until(lambda: client.breakers["ssc"].state is BreakerState.half_open)
         with pytest.raises(p.CentralUnavailable, match="still offline"):
             await client.lookup(national_number=central.nn(0))  # probe fails: open again
         central.faults()
-        await asyncio.sleep(0.35)
+        await _until(lambda: client.breakers["ssc"].state is BreakerState.half_open)
         who = await client.lookup(national_number=central.nn(0))  # probe, then the call
         assert who.contributor_id
         assert client.breakers["ssc"].state is BreakerState.closed
@@ -263,7 +291,7 @@ def test_breaker_opens_fails_fast_and_half_open_probe_closes_it(central: Any) ->
     assert changes == ["open", "open", "closed"]
 
 
-def test_sync_face_and_connection_refused(central: Any) -> None:
+def test_sync_face(central: Any) -> None:
     with SyncCentralClient(lambda: CentralClient({"ssc": central.url}, timeout_s=2)) as sc:
         assert sc.health().status == "ok"
         assert sc.lookup(national_number=central.nn(0)).contributor_id
@@ -273,27 +301,35 @@ def test_connection_refused_is_unavailable_not_ambiguous() -> None:
     import socket
 
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind(("127.0.0.1", 0))  # held, bound and not listening: the kernel refuses
         port = s.getsockname()[1]
+        with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port)):
+            pass
 
-    async def go() -> None:
-        async with CentralClient({"ssc": f"http://127.0.0.1:{port}"}, timeout_s=1) as client:
-            with pytest.raises(p.CentralUnavailable) as info:
-                await client.health()
-            assert not isinstance(info.value, p.CentralAmbiguous)
+        async def go() -> None:
+            async with CentralClient(
+                {"ssc": f"http://127.0.0.1:{port}"}, timeout_s=1, read_attempts=1
+            ) as client:
+                with pytest.raises(p.CentralUnavailable, match="cannot be reached") as info:
+                    await client.health()
+                assert not isinstance(info.value, p.CentralAmbiguous)
+                assert info.value.code == p.TRANSPORT and info.value.kind == p.UNREACHABLE
 
-    asyncio.run(go())
+        asyncio.run(go())
 
 
-def test_garbage_4xx_without_problem_body() -> None:
+def test_a_4xx_that_is_not_problem_json_is_a_link_fault() -> None:
+    """A proxy's HTML page is not central refusing anything (issue #8 item 1)."""
+
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(418, text="<html>teapot</html>")
+        return httpx.Response(404, text="<html>404 Not Found</html>")
 
     async def go() -> None:
         async with CentralClient(
-            {"ssc": "http://127.0.0.1:1"}, transport=httpx.MockTransport(handler)
+            {"ssc": "http://127.0.0.1:1"}, transport=httpx.MockTransport(handler), read_attempts=1
         ) as client:
-            with pytest.raises(p.CentralRejected, match="HTTP 418"):
+            with pytest.raises(p.CentralUnavailable, match="HTTP 404") as info:
                 await client.health()
+            assert info.value.kind == p.BAD_GATEWAY
 
     asyncio.run(go())

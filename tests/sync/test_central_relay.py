@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
+import os
+import subprocess
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +30,7 @@ from sync import payments as pay
 from sync.client import CentralClient
 from sync.relay import Relay
 
+ROOT = Path(__file__).resolve().parents[2]
 CLERK = Actor("sara", Role.clerk)
 SUPERVISOR = Actor("lina", Role.supervisor)
 
@@ -76,7 +80,7 @@ def once(relay: Relay) -> Any:
 def queue(
     db: Database, central: Any, seq: int = 0, amount: int = 2500, **kw: Any
 ) -> pay.PaymentView:
-    kw.setdefault("national_number", central.nn(seq))
+    kw.setdefault("contributor_id", central.cid(seq))
     return pay.create_payment(
         db,
         branch_code="AMM-TEST",
@@ -106,6 +110,8 @@ def test_payment_is_one_local_transaction_then_delivered_once(
     assert [i.kind for i in items] == [outbox.PAYMENT_CREATE, outbox.PAYMENT_CONFIRM]
     assert items[1].depends_on == items[0].id
     assert len(audits) == 1 and audits[0].subject_ref == view.client_payment_id
+    assert json.loads(items[0].payload)["contributor_id"] == central.cid(0)
+    assert all(central.nn(0) not in i.payload for i in items)  # never a national number
     report = once(make_relay(any_db, central))
     assert report.delivered == 2
     row = payment_row(any_db, view.client_payment_id)
@@ -115,7 +121,7 @@ def test_payment_is_one_local_transaction_then_delivered_once(
     assert [r.status for r in at_central] == ["confirmed"]
     with any_db.read() as s:
         create = s.get(OutboxItem, items[0].id)
-        assert "national_number" not in json.loads(create.payload)  # scrubbed once delivered
+        assert "national_number" not in json.loads(create.payload)
         assert verify_chain(s) is None
 
 
@@ -133,6 +139,7 @@ def test_failures_are_retried_with_the_same_key_and_land_once(
     sqlite_db: Database, central: Any, fault: dict[str, Any]
 ) -> None:
     views = [queue(sqlite_db, central, seq=s) for s in (0, 1)]
+    seen_before = len(central.requests())
     central.faults(paths=["/v1/payments"], **fault)
     report = once(make_relay(sqlite_db, central, timeout_s=0.5))
     assert report.delivered == 0 and report.retried + report.deferred >= 1
@@ -141,16 +148,37 @@ def test_failures_are_retried_with_the_same_key_and_land_once(
     assert first.status == "pending" and first.attempts == 1 and first.last_error
     assert first.next_attempt_at > first.created_at  # backoff persisted
     central.faults()
-    time.sleep(0.4)  # the breaker's reset timeout, if it opened
-    drain(make_relay(sqlite_db, central))
+    drain(make_relay(sqlite_db, central))  # a new relay: a new client, its breaker closed
     for v in views:
         rows = central.payments([v.client_payment_id]).get(v.client_payment_id, [])
         assert [r.status for r in rows] == ["confirmed"], fault
         assert payment_row(sqlite_db, v.client_payment_id).status == "confirmed"
+    # Every attempt carried the key the item got when it was queued (read at the sandbox).
+    with sqlite_db.read() as s:
+        keys = {
+            i.kind: i.idempotency_key
+            for i in s.exec(select(OutboxItem).order_by(col(OutboxItem.id))).scalars()  # type: ignore[call-overload]
+            if i.payload.find(views[0].client_payment_id) >= 0
+        }
+    sent = [r for r in central.requests()[seen_before:] if r["method"] == "POST"]
+    creates = [r["idempotency_key"] for r in sent if r["path"] == "/v1/payments"]
+    assert creates and all(k is not None for k in creates)
+    with sqlite_db.read() as s:
+        create_keys = {
+            i.idempotency_key
+            for i in s.exec(
+                select(OutboxItem).where(OutboxItem.kind == outbox.PAYMENT_CREATE)
+            ).scalars()  # type: ignore[call-overload]
+        }
+    assert set(creates) == create_keys, fault  # no attempt minted a key of its own
+    confirms = [r["idempotency_key"] for r in sent if r["path"].endswith(":confirm")]
+    assert keys[outbox.PAYMENT_CONFIRM] in confirms
+    if "error_rate" in fault:  # the 503ed create never took effect: it was sent again
+        assert creates.count(keys[outbox.PAYMENT_CREATE]) >= 2, (fault, creates)
 
 
 def test_refusal_goes_to_dead_letters_with_reason(any_db: Database, central: Any) -> None:
-    view = queue(any_db, central, national_number=None, contributor_id="C999NOPE")
+    view = queue(any_db, central, contributor_id="C999NOPE")
     report = once(make_relay(any_db, central))
     assert report.dead == 1
     dead = outbox.dead_letters(any_db)
@@ -183,7 +211,6 @@ def test_outage_defers_without_burning_attempts_then_drains(
         attempts = [i.attempts for i in s.exec(select(OutboxItem)).scalars()]  # type: ignore[call-overload]
     assert max(attempts) <= 1 and sum(attempts) == 3  # three tries opened the breaker
     central.faults()
-    time.sleep(0.35)
     drain(make_relay(sqlite_db, central))
     assert all(
         len(central.payments([v.client_payment_id])[v.client_payment_id]) == 1 for v in views
@@ -227,27 +254,69 @@ def test_expired_lease_and_dead_holder_are_reclaimed(any_db: Database) -> None:
     assert all(i.attempts == 2 for i in again)
 
 
-def test_concurrent_claimers_never_share_an_item(any_db: Database) -> None:
+CLAIMER = r"""
+import sys
+import time
+from pathlib import Path
+from branch.clock import utc_now
+from branch.db import Database
+from sync import outbox
+
+url, name, gate = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+db = Database(url)
+db.dispose()  # connect before the start: all four claim from the first instant
+(gate / f"{name}.ready").touch()
+while not (gate / "go").exists():
+    time.sleep(0.005)
+now = utc_now()
+taken = []
+while True:
+    got = outbox.claim(db, worker=name, now=now, limit=3, lease_s=600)
+    if not got:
+        break
+    taken.extend(x.id for x in got)
+print(",".join(map(str, taken)))
+"""
+
+
+def test_concurrent_claimers_never_share_an_item(
+    any_db: Database, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Four OS processes claim at once (not threads: each its own connections and pool)."""
     now = utc_now()
     with any_db.write() as s:
-        for n in range(120):
+        for n in range(240):
             outbox.enqueue(s, kind="stats.window", payload={"n": n}, key=f"c-{n}", now=now)
-    taken: list[list[int]] = [[] for _ in range(4)]
-
-    def worker(i: int) -> None:
-        while True:
-            got = outbox.claim(any_db, worker=f"w{i}", now=now, limit=7, lease_s=60)
-            if not got:
-                return
-            taken[i].extend(x.id for x in got)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    url = request.getfixturevalue("postgres_url" if any_db.is_postgres else "sqlite_url")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CLAIMER, url, f"w{i}", str(tmp_path)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        for i in range(4)
+    ]
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("*.ready"))) < 4:  # wait on state: every claimer is up
+        assert time.monotonic() < deadline and all(p_.poll() is None for p_ in procs)
+        time.sleep(0.01)
+    (tmp_path / "go").touch()
+    taken: list[list[int]] = []
+    for p_ in procs:
+        out, err = p_.communicate(timeout=120)
+        assert p_.returncode == 0, err.decode()[-2000:]
+        taken.append([int(x) for x in out.decode().strip().split(",") if x])
     flat = [x for t in taken for x in t]
-    assert len(flat) == 120 and len(set(flat)) == 120
+    assert len(flat) == 240 and len(set(flat)) == 240
+    assert sum(1 for t in taken if t) >= 2  # they really ran side by side
+    with any_db.read() as s:
+        holders = dict(
+            s.execute(select(OutboxItem.id, OutboxItem.claimed_by)).all()  # type: ignore[call-overload]
+        )
+    for i, ids in enumerate(taken):
+        assert all(holders[x] == f"w{i}" for x in ids)  # the database agrees who holds what
 
 
 def test_status_counts(sqlite_db: Database, central: Any, settings: Settings) -> None:
