@@ -39,6 +39,8 @@ PLUGIN_COMMANDS: dict[str, str] = {
     "payment": "sync.cli:payment",
     "sync": "sync.cli:sync",
     "sandbox": "sync.cli:sandbox",
+    "report": "queue_kiosk.report_cli:report",
+    "simulate": "queue_kiosk.report_cli:simulate",
 }
 
 

@@ -188,6 +188,9 @@ _KEY_SQL = {
 
 
 def _ticket_stats_sql(is_pg: bool, by: Sequence[str], offset_sql: str) -> str:
+    """Waits and service times are computed once per ticket in an inner select (SQLite
+    would otherwise repeat the date arithmetic for every aggregate; `LIMIT -1` keeps its
+    planner from merging the two levels), then summed per group and 10 s wait bucket."""
     wait = _seconds_between(is_pg, "t.issued_at", "t.called_at")
     service = _seconds_between(is_pg, "t.served_at", "t.finished_at")
     keys = [
@@ -195,27 +198,34 @@ def _ticket_stats_sql(is_pg: bool, by: Sequence[str], offset_sql: str) -> str:
         for g in by
     ]
     key_cols = "".join(f"{k} AS k{i}, " for i, k in enumerate(keys))
+    outer_keys = "".join(f"k{i}, " for i in range(len(keys)))
     group = ", ".join([*(f"k{i}" for i in range(len(keys))), "bucket"])
-    return (
-        f"SELECT {key_cols}"
-        f"(CAST(ROUND(FLOOR_W) AS INTEGER) + {BUCKET_S - 1}) / {BUCKET_S} AS bucket, "
-        "sum(CASE WHEN t.transferred_from IS NULL THEN 1 ELSE 0 END), "
-        "count(t.called_at), "
-        "sum(CASE WHEN t.status = 'done' THEN 1 ELSE 0 END), "
-        "sum(CASE WHEN t.status = 'no_show' THEN 1 ELSE 0 END), "
-        "sum(CASE WHEN t.status IN ('expired', 'cancelled') AND t.called_at IS NULL "
-        "THEN 1 ELSE 0 END), "
-        "sum(CASE WHEN t.status = 'transferred' THEN 1 ELSE 0 END), "
-        "sum(CASE WHEN t.status = 'cancelled' THEN 1 ELSE 0 END), "
-        "sum(CASE WHEN t.status = 'expired' THEN 1 ELSE 0 END), "
-        f"sum(CASE WHEN {wait} <= sv.target_wait_min * 60 THEN 1 ELSE 0 END), "
-        f"sum({wait}), "
-        "sum(CASE WHEN t.status = 'done' AND t.served_at IS NOT NULL THEN 1 ELSE 0 END), "
-        f"sum(CASE WHEN t.status = 'done' THEN {service} END) "
+    fence = "" if is_pg else " LIMIT -1"
+    inner = (
+        f"SELECT {key_cols}t.status AS st, t.transferred_from AS tf, "
+        f"t.called_at IS NOT NULL AS c, {wait} AS w, {service} AS sv_s, "
+        "sv.target_wait_min * 60 AS target "
         "FROM ticket t JOIN service sv ON sv.code = t.service_code "
-        "WHERE t.business_day BETWEEN :d0 AND :d1 "
-        f"GROUP BY {group}"
-    ).replace("FLOOR_W", f"(CASE WHEN {wait} < 0 THEN 0 ELSE {wait} END)")
+        f"WHERE t.business_day BETWEEN :d0 AND :d1{fence}"
+    )
+    return (
+        f"SELECT {outer_keys}"
+        f"(CAST(ROUND(CASE WHEN w < 0 THEN 0 ELSE w END) AS INTEGER) + {BUCKET_S - 1}) "
+        f"/ {BUCKET_S} AS bucket, "
+        "sum(CASE WHEN tf IS NULL THEN 1 ELSE 0 END), "
+        "count(w), "
+        "sum(CASE WHEN st = 'done' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN st = 'no_show' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN st IN ('expired', 'cancelled') AND w IS NULL THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN st = 'transferred' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN st = 'cancelled' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN st = 'expired' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN w <= target THEN 1 ELSE 0 END), "
+        "sum(w), "
+        "sum(CASE WHEN st = 'done' AND sv_s IS NOT NULL THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN st = 'done' THEN sv_s END) "
+        f"FROM ({inner}) x GROUP BY {group}"
+    )
 
 
 def _idle_sql(is_pg: bool, who: str) -> str:
