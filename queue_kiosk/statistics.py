@@ -14,7 +14,7 @@ A ticket's hour is the hour of its issue in the branch time zone; its day is its
 
 One query per statistic set scans the business days asked for (indexes of migration 0006) and
 groups in SQL; the 90th percentile comes from a 10-second histogram grouped in the same query
-(nearest rank, rounded up to 10 s), so no database needs a percentile function.
+(nearest rank, rounded up to 10 s; to the minute over a month or more), so no database needs a percentile function.
 """
 
 from __future__ import annotations
@@ -29,13 +29,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, bindparam, text
 from sqlmodel import Session
 
+from branch.clock import as_utc
 from branch.errors import DomainError
-from branch.models import Role
+from branch.models import Role, UTCDateTime
 from branch.settings import BranchConfig
 from branch.staff import Actor
 
 GROUPS = ("service", "counter", "staff", "hour")
 BUCKET_S = 10
+COARSE_BUCKET_S = 60
+FINE_HISTOGRAM_DAYS = 31
 COUNTS = ("issued", "called", "served", "no_shows", "walk_outs", "transferred", "cancelled")
 MAX_RANGE_DAYS = 3660
 
@@ -58,6 +61,7 @@ class Stats:
     service_sum_s: float = 0.0
     idle_s: float | None = None
     hist: dict[int, int] = field(default_factory=dict)
+    bucket_s: int = BUCKET_S
 
     def add(self, other: Stats) -> None:
         for name in (*COUNTS, "expired", "within_target", "wait_sum_s", "service_n"):
@@ -65,6 +69,7 @@ class Stats:
         self.service_sum_s += other.service_sum_s
         if other.idle_s is not None:
             self.idle_s = (self.idle_s or 0.0) + other.idle_s
+        self.bucket_s = other.bucket_s
         for b, n in other.hist.items():
             self.hist[b] = self.hist.get(b, 0) + n
 
@@ -74,7 +79,8 @@ class Stats:
 
     @property
     def p90_wait_s(self) -> float | None:
-        """Nearest-rank 90th percentile of the waits, rounded up to the next 10 s."""
+        """Nearest-rank 90th percentile of the waits, rounded up to the next 10 s (to the next
+        minute for ranges of a month or more)."""
         total = sum(self.hist.values())
         if not total:
             return None
@@ -83,7 +89,7 @@ class Stats:
         for b in sorted(self.hist):
             seen += self.hist[b]
             if seen >= need:
-                return float(b * BUCKET_S)
+                return float(b * self.bucket_s)
         return None  # pragma: no cover
 
     @property
@@ -151,7 +157,13 @@ def _seconds_between(is_pg: bool, a: str, b: str) -> str:
 def _local_hour(is_pg: bool, col: str, offset_sql: str) -> str:
     if is_pg:
         return f"CAST(EXTRACT(HOUR FROM {col} + ({offset_sql}) * INTERVAL '1 second') AS INTEGER)"
-    return f"CAST(strftime('%H', {col}, ({offset_sql}) || ' seconds') AS INTEGER)"
+    # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff': reading the hour and minute from the text is
+    # several times cheaper than strftime() over a year of tickets; offsets are whole minutes.
+    minute = (
+        f"(CAST(substr({col}, 12, 2) AS INTEGER) * 60 + CAST(substr({col}, 15, 2) AS INTEGER)"
+        f" + ({offset_sql}) / 60 + 1440)"
+    )
+    return f"(({minute} % 1440) / 60)"
 
 
 def offset_case(tz: ZoneInfo, start: date, end: date) -> tuple[str, dict[str, Any]]:
@@ -180,6 +192,14 @@ def offset_case(tz: ZoneInfo, start: date, end: date) -> tuple[str, dict[str, An
     return f"(CASE {' '.join(whens)} ELSE {runs[-1][1]} END)", params
 
 
+def _targets_sql(config: BranchConfig) -> str:
+    """Each service's target wait in seconds, as a literal CASE (no join per ticket)."""
+    whens = " ".join(
+        f"WHEN '{svc.code}' THEN {svc.target_wait_min * 60}" for svc in config.services
+    )  # codes are validated as [A-Z][A-Z0-9_]*, safe as literals
+    return f"(CASE t.service_code {whens} ELSE NULL END)"
+
+
 _KEY_SQL = {
     "service": "service_code",
     "counter": "counter_number",
@@ -187,12 +207,17 @@ _KEY_SQL = {
 }
 
 
-def _ticket_stats_sql(is_pg: bool, by: Sequence[str], offset_sql: str) -> str:
-    """Waits and service times are computed once per ticket in an inner select (SQLite
-    would otherwise repeat the date arithmetic for every aggregate; `LIMIT -1` keeps its
-    planner from merging the two levels), then summed per group and 10 s wait bucket."""
-    wait = _seconds_between(is_pg, "t.issued_at", "t.called_at")
-    service = _seconds_between(is_pg, "t.served_at", "t.finished_at")
+def _epoch(is_pg: bool, col: str) -> str:
+    """Seconds (float) on one scale for differences; SQLite's julianday has sub-ms precision."""
+    return f"EXTRACT(EPOCH FROM {col})" if is_pg else f"(julianday({col}) * 86400.0)"
+
+
+def _ticket_stats_sql(
+    is_pg: bool, by: Sequence[str], offset_sql: str, targets_sql: str, bucket_s: int
+) -> str:
+    """Each timestamp is read once per ticket in an inner select (SQLite would otherwise parse
+    it again for every aggregate that uses it; `LIMIT -1` keeps its planner from merging the
+    two levels); the outer select takes differences and sums them per group and wait bucket."""
     keys = [
         _local_hour(is_pg, "t.issued_at", offset_sql) if g == "hour" else f"t.{_KEY_SQL[g]}"
         for g in by
@@ -203,28 +228,45 @@ def _ticket_stats_sql(is_pg: bool, by: Sequence[str], offset_sql: str) -> str:
     fence = "" if is_pg else " LIMIT -1"
     inner = (
         f"SELECT {key_cols}t.status AS st, t.transferred_from AS tf, "
-        f"t.called_at IS NOT NULL AS c, {wait} AS w, {service} AS sv_s, "
-        "sv.target_wait_min * 60 AS target "
-        "FROM ticket t JOIN service sv ON sv.code = t.service_code "
+        f"{_epoch(is_pg, 't.issued_at')} AS ei, {_epoch(is_pg, 't.called_at')} AS ec, "
+        f"CASE WHEN t.status = 'done' THEN {_epoch(is_pg, 't.served_at')} END AS es, "
+        f"{_epoch(is_pg, 't.finished_at')} AS ef, {targets_sql} AS target "
+        "FROM ticket t "
         f"WHERE t.business_day BETWEEN :d0 AND :d1{fence}"
     )
     return (
         f"SELECT {outer_keys}"
-        f"(CAST(ROUND(CASE WHEN w < 0 THEN 0 ELSE w END) AS INTEGER) + {BUCKET_S - 1}) "
-        f"/ {BUCKET_S} AS bucket, "
+        f"(CAST(ROUND(CASE WHEN ec < ei THEN 0 ELSE ec - ei END) AS INTEGER) + {bucket_s - 1}) "
+        f"/ {bucket_s} AS bucket, "
         "sum(CASE WHEN tf IS NULL THEN 1 ELSE 0 END), "
-        "count(w), "
+        "count(ec), "
         "sum(CASE WHEN st = 'done' THEN 1 ELSE 0 END), "
         "sum(CASE WHEN st = 'no_show' THEN 1 ELSE 0 END), "
-        "sum(CASE WHEN st IN ('expired', 'cancelled') AND w IS NULL THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN st IN ('expired', 'cancelled') AND ec IS NULL THEN 1 ELSE 0 END), "
         "sum(CASE WHEN st = 'transferred' THEN 1 ELSE 0 END), "
         "sum(CASE WHEN st = 'cancelled' THEN 1 ELSE 0 END), "
         "sum(CASE WHEN st = 'expired' THEN 1 ELSE 0 END), "
-        "sum(CASE WHEN w <= target THEN 1 ELSE 0 END), "
-        "sum(w), "
-        "sum(CASE WHEN st = 'done' AND sv_s IS NOT NULL THEN 1 ELSE 0 END), "
-        "sum(CASE WHEN st = 'done' THEN sv_s END) "
+        "sum(CASE WHEN ec - ei <= target THEN 1 ELSE 0 END), "
+        "sum(ec - ei), "
+        "count(es), "
+        "sum(ef - es), "
+        "sum(ef - ec) "
         f"FROM ({inner}) x GROUP BY {group}"
+    )
+
+
+def _span_sql(who: str) -> Any:
+    """First call and last end per business day and counter (or staff member): text min/max
+    on the timestamp columns, no arithmetic per ticket."""
+    return (
+        text(
+            f"SELECT {who}, min(called_at) AS mn, max(finished_at) AS mx FROM ticket "
+            f"WHERE business_day BETWEEN :d0 AND :d1 AND {who} IS NOT NULL "
+            "AND called_at IS NOT NULL AND finished_at IS NOT NULL "
+            f"GROUP BY business_day, {who}"
+        )
+        .bindparams(bindparam("d0", type_=Date()), bindparam("d1", type_=Date()))
+        .columns(mn=UTCDateTime(), mx=UTCDateTime())
     )
 
 
@@ -268,10 +310,12 @@ def compute(
     tz = config.branch.tz
     offset_sql, off_params = offset_case(tz, start, end)
     params = {"d0": start, "d1": end, **off_params}
-    sql = _bind(_ticket_stats_sql(is_pg, by, offset_sql))
+    bucket_s = BUCKET_S if (end - start).days < FINE_HISTOGRAM_DAYS else COARSE_BUCKET_S
+    sql = _bind(_ticket_stats_sql(is_pg, by, offset_sql, _targets_sql(config), bucket_s))
     if off_params:
         sql = sql.bindparams(*(bindparam(k, type_=Date()) for k in off_params))
     groups: dict[tuple[Any, ...], Stats] = defaultdict(Stats)
+    busy: dict[tuple[Any, ...], float] = defaultdict(float)
     n = len(by)
     for row in session.execute(sql, params):
         key = tuple(row[:n])
@@ -285,15 +329,19 @@ def compute(
             wait_sum_s=float(vals[9] or 0.0), service_n=int(vals[10] or 0),
             service_sum_s=float(vals[11] or 0.0),
             hist={int(bucket): int(vals[1])} if bucket is not None and vals[1] else {},
+            bucket_s=bucket_s,
         )  # fmt: skip
         groups[key].add(s)
-    idle = _idle(session, is_pg, start, end, by)
+        busy[key] += float(vals[12] or 0.0)
+    idle = _idle(session, start, end, by, busy)
     totals = Stats()
     for key, s in groups.items():
         totals.add(s)
         if key in idle:
             s.idle_s = idle[key]
-    if set(by) & {"counter", "staff"} or not by:
+    if by in (("counter",), ("staff",)):
+        totals.idle_s = sum(idle.values())
+    elif not by:
         totals.idle_s = _idle_total(session, is_pg, start, end)
     ordered = sorted(groups.items(), key=lambda kv: tuple(_sort_key(k) for k in kv[0]))
     return Report(start, end, by, config.branch.timezone, totals, ordered)
@@ -313,14 +361,21 @@ def _idle_rows(session: Session, is_pg: bool, who: str, start: date, end: date) 
 
 
 def _idle(
-    session: Session, is_pg: bool, start: date, end: date, by: tuple[str, ...]
+    session: Session,
+    start: date,
+    end: date,
+    by: tuple[str, ...],
+    busy: dict[tuple[Any, ...], float],
 ) -> dict[tuple[Any, ...], float]:
-    """Idle time when the grouping is by counter or by staff alone (it has no other meaning)."""
-    if by == ("counter",):
-        return {(k,): v for k, v in _idle_rows(session, is_pg, "counter_number", start, end).items()}
-    if by == ("staff",):
-        return {(k,): v for k, v in _idle_rows(session, is_pg, "staff_username", start, end).items()}
-    return {}
+    """Idle time when the grouping is by counter or by staff alone (it has no other meaning):
+    the sum of the daily working spans minus the time tickets were held (from the main query)."""
+    if by not in (("counter",), ("staff",)):
+        return {}
+    who = "counter_number" if by == ("counter",) else "staff_username"
+    spans: dict[tuple[Any, ...], float] = defaultdict(float)
+    for who_v, first, last in session.execute(_span_sql(who), {"d0": start, "d1": end}):
+        spans[(who_v,)] += (as_utc(last) - as_utc(first)).total_seconds()
+    return {key: max(0.0, span - busy.get(key, 0.0)) for key, span in spans.items()}
 
 
 def _idle_total(session: Session, is_pg: bool, start: date, end: date) -> float:
