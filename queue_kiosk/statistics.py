@@ -14,7 +14,8 @@ A ticket's hour is the hour of its issue in the branch time zone; its day is its
 
 One query per statistic set scans the business days asked for (indexes of migration 0006) and
 groups in SQL; the 90th percentile comes from a 10-second histogram grouped in the same query
-(nearest rank, rounded up to 10 s; to the minute over a month or more), so no database needs a percentile function.
+(nearest rank, rounded up to 10 s). Over ranges of more than 31 days the
+percentile is left out: its histogram doubled the cost of a year report., so no database needs a percentile function.
 """
 
 from __future__ import annotations
@@ -37,8 +38,7 @@ from branch.staff import Actor
 
 GROUPS = ("service", "counter", "staff", "hour")
 BUCKET_S = 10
-COARSE_BUCKET_S = 60
-FINE_HISTOGRAM_DAYS = 31
+PERCENTILE_MAX_DAYS = 31  # longer ranges leave the 90th percentile out (see the docstring)
 COUNTS = ("issued", "called", "served", "no_shows", "walk_outs", "transferred", "cancelled")
 MAX_RANGE_DAYS = 3660
 
@@ -79,8 +79,7 @@ class Stats:
 
     @property
     def p90_wait_s(self) -> float | None:
-        """Nearest-rank 90th percentile of the waits, rounded up to the next 10 s (to the next
-        minute for ranges of a month or more)."""
+        """Nearest-rank 90th percentile of the waits, rounded up to the next 10 s."""
         total = sum(self.hist.values())
         if not total:
             return None
@@ -224,8 +223,16 @@ def _ticket_stats_sql(
     ]
     key_cols = "".join(f"{k} AS k{i}, " for i, k in enumerate(keys))
     outer_keys = "".join(f"k{i}, " for i in range(len(keys)))
-    group = ", ".join([*(f"k{i}" for i in range(len(keys))), "bucket"])
     fence = "" if is_pg else " LIMIT -1"
+    if bucket_s:
+        bucket_sql = (
+            f"(CAST(ROUND(CASE WHEN ec < ei THEN 0 ELSE ec - ei END) AS INTEGER) "
+            f"+ {bucket_s - 1}) / {bucket_s}"
+        )
+        group = ", ".join([*(f"k{i}" for i in range(len(keys))), "bucket"])
+    else:  # no histogram: one row per group
+        bucket_sql = "NULL"
+        group = ", ".join(f"k{i}" for i in range(len(keys))) or "st"
     inner = (
         f"SELECT {key_cols}t.status AS st, t.transferred_from AS tf, "
         f"{_epoch(is_pg, 't.issued_at')} AS ei, {_epoch(is_pg, 't.called_at')} AS ec, "
@@ -235,9 +242,7 @@ def _ticket_stats_sql(
         f"WHERE t.business_day BETWEEN :d0 AND :d1{fence}"
     )
     return (
-        f"SELECT {outer_keys}"
-        f"(CAST(ROUND(CASE WHEN ec < ei THEN 0 ELSE ec - ei END) AS INTEGER) + {bucket_s - 1}) "
-        f"/ {bucket_s} AS bucket, "
+        f"SELECT {outer_keys}{bucket_sql} AS bucket, "
         "sum(CASE WHEN tf IS NULL THEN 1 ELSE 0 END), "
         "count(ec), "
         "sum(CASE WHEN st = 'done' THEN 1 ELSE 0 END), "
@@ -310,7 +315,7 @@ def compute(
     tz = config.branch.tz
     offset_sql, off_params = offset_case(tz, start, end)
     params = {"d0": start, "d1": end, **off_params}
-    bucket_s = BUCKET_S if (end - start).days < FINE_HISTOGRAM_DAYS else COARSE_BUCKET_S
+    bucket_s = BUCKET_S if (end - start).days < PERCENTILE_MAX_DAYS else 0
     sql = _bind(_ticket_stats_sql(is_pg, by, offset_sql, _targets_sql(config), bucket_s))
     if off_params:
         sql = sql.bindparams(*(bindparam(k, type_=Date()) for k in off_params))
@@ -329,7 +334,7 @@ def compute(
             wait_sum_s=float(vals[9] or 0.0), service_n=int(vals[10] or 0),
             service_sum_s=float(vals[11] or 0.0),
             hist={int(bucket): int(vals[1])} if bucket is not None and vals[1] else {},
-            bucket_s=bucket_s,
+            bucket_s=bucket_s or BUCKET_S,
         )  # fmt: skip
         groups[key].add(s)
         busy[key] += float(vals[12] or 0.0)
