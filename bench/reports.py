@@ -142,7 +142,7 @@ def timed(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-de
         fn()
         times.append(time.perf_counter() - t0)
     times.sort()
-    return pystats.median(times), times[max(0, int(len(times) * 0.95) - 1)]
+    return pystats.median(times), times[min(len(times) - 1, -(-len(times) * 95 // 100) - 1)]
 
 
 def bench(url: str, label: str, days: int, per_day: int, repeat: int) -> None:
