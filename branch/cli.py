@@ -41,6 +41,8 @@ PLUGIN_COMMANDS: dict[str, str] = {
     "sync": "sync.cli:sync",
     "sandbox": "sync.cli:sandbox",
     "audit": "sync.audit_cli:audit",
+    "report": "queue_kiosk.report_cli:report",
+    "simulate": "queue_kiosk.report_cli:simulate",
 }
 
 

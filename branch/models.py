@@ -187,6 +187,12 @@ class Ticket(SQLModel, table=True):
         ),
         Index("ix_ticket_day_status", "business_day", "status"),
         Index("ix_ticket_service_finished", "service_code", "finished_at"),
+        # Statistics (migration 0006): every column reports and the dashboard aggregate, in
+        # business-day order, so they scan the index and never look rows up.
+        Index(
+            "ix_ticket_stats", "business_day", "service_code", "status", "issued_at", "called_at",
+            "served_at", "finished_at", "counter_number", "staff_username", "transferred_from",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -233,11 +233,9 @@ class QueueEngine:
         # The estimate reads history and the line from a snapshot, outside the write lock.
         before = self.clock()
         with self.db.read() as r:
-            ahead = estimate.ahead_of_rank(
-                r, code_s, None, self.today(before), rank_at(before, priority, self.policy)
+            ahead, wait_s = estimate.for_new_ticket(
+                r, self.config, code_s, priority, self.today(before), before
             )
-            mean_s = estimate.mean_service_s(r, self.config, code_s, before)
-            wait_s = estimate.wait_s(ahead, mean_s, estimate.open_counters_for(r, code_s))
         with self.db.write() as s:
             now = self.clock()
             day = self.today(now)
