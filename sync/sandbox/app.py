@@ -920,11 +920,15 @@ def create_app(
         return {"faults": injector.faults.model_dump(), "injected": injector.injected}
 
     @app.get("/_sandbox/requests", include_in_schema=False)
-    async def get_requests(request: Request) -> dict[str, Any]:
-        """What reached the sandbox (method, path, Idempotency-Key, whether a bearer token
-        came), newest last: lets a test check the relay's keys at the receiving end."""
+    async def get_requests(request: Request, since: int = 0) -> dict[str, Any]:
+        """What reached the sandbox (seq, method, path, Idempotency-Key, whether a bearer
+        token came), newest last, after request number `since`: lets a test check the relay's
+        keys at the receiving end. The log keeps the last 5000; `seq` counts them all."""
         _loopback_only(request)
-        return {"requests": list(injector.requests)}
+        return {
+            "requests": [r for r in injector.requests if r["seq"] > since],
+            "seen": injector.requests_seen,
+        }
 
     @app.get("/_sandbox/info", include_in_schema=False)
     async def info(request: Request) -> dict[str, Any]:

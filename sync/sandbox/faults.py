@@ -43,6 +43,7 @@ class FaultInjector:
         self.random = random.Random(seed)
         self.injected: dict[str, int] = {"error": 0, "drop": 0, "malformed": 0, "outage": 0}
         self.requests: deque[dict[str, Any]] = deque(maxlen=5000)
+        self.requests_seen = 0  # ever; each request's `seq`, so a reader can ask "since N"
 
     def applies(self, path: str) -> bool:
         if not (path.startswith("/v1") or path == "/health"):
@@ -144,8 +145,10 @@ class RequestLogMiddleware:
         if scope["type"] == "http" and scope["path"].startswith("/v1"):
             headers = dict(scope.get("headers") or [])
             key = headers.get(b"idempotency-key")
+            self.injector.requests_seen += 1
             self.injector.requests.append(
                 {
+                    "seq": self.injector.requests_seen,
                     "method": scope["method"],
                     "path": scope["path"],
                     "idempotency_key": key.decode("latin-1") if key else None,

@@ -58,9 +58,15 @@ class Sandbox:
         r = httpx.put(f"{self.url}/_sandbox/faults", json=kw, timeout=5)
         r.raise_for_status()
 
-    def requests(self) -> list[dict[str, Any]]:
-        """What reached the sandbox: method, path, Idempotency-Key, bearer token or not."""
-        return list(httpx.get(f"{self.url}/_sandbox/requests", timeout=5).json()["requests"])
+    def requests(self, since: int = 0) -> list[dict[str, Any]]:
+        """What reached the sandbox after request number `since` (see `requests_seen`):
+        seq, method, path, Idempotency-Key, bearer token or not."""
+        url = f"{self.url}/_sandbox/requests"
+        return list(httpx.get(url, params={"since": since}, timeout=5).json()["requests"])
+
+    def requests_seen(self) -> int:
+        """How many requests reached the sandbox so far (a mark for `requests(since=...)`)."""
+        return int(httpx.get(f"{self.url}/_sandbox/requests", timeout=5).json()["seen"])
 
     def injected(self) -> dict[str, int]:
         return httpx.get(f"{self.url}/_sandbox/faults", timeout=5).json()["injected"]

@@ -139,7 +139,7 @@ def test_failures_are_retried_with_the_same_key_and_land_once(
     sqlite_db: Database, central: Any, fault: dict[str, Any]
 ) -> None:
     views = [queue(sqlite_db, central, seq=s) for s in (0, 1)]
-    seen_before = len(central.requests())
+    seen_before = central.requests_seen()
     central.faults(paths=["/v1/payments"], **fault)
     report = once(make_relay(sqlite_db, central, timeout_s=0.5))
     assert report.delivered == 0 and report.retried + report.deferred >= 1
@@ -160,7 +160,7 @@ def test_failures_are_retried_with_the_same_key_and_land_once(
             for i in s.exec(select(OutboxItem).order_by(col(OutboxItem.id))).scalars()  # type: ignore[call-overload]
             if i.payload.find(views[0].client_payment_id) >= 0
         }
-    sent = [r for r in central.requests()[seen_before:] if r["method"] == "POST"]
+    sent = [r for r in central.requests(since=seen_before) if r["method"] == "POST"]
     creates = [r["idempotency_key"] for r in sent if r["path"] == "/v1/payments"]
     assert creates and all(k is not None for k in creates)
     with sqlite_db.read() as s:
