@@ -11,7 +11,6 @@ typed in another terminal shows up at once.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import random
 import secrets

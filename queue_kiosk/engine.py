@@ -569,7 +569,7 @@ class QueueEngine:
                 + (f";reason:{pause_reason}" if pause_reason else ""),
                 where=f"counter:{counter}",
             )
-            live.announce(s, f"counter.{verb}", counter=counter)
+            live.announce(s, f"counter.{verb.replace(' ', '_')}", counter=counter)
             s.flush()
             return c
 

@@ -65,7 +65,7 @@ def test_an_unreachable_sqlite_file_is_exit_10(home: Path, tmp_path: Path) -> No
     blocker.write_text("not a folder")
     one_line_error(
         tabour(home, "queue", TABOUR_DATABASE_URL=f"sqlite:///{blocker}/tabour.db"),
-        8,
+        10,
         "cannot be reached",
     )
     one_line_error(

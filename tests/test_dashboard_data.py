@@ -35,7 +35,7 @@ def test_live_morning(any_db: Database, settings: Settings) -> None:
     e.start_serving(1, SARA)
     clock.advance(240)
     e.finish(1, None, SARA)
-    e.pause(1, SARA)  # counter 1 stops calling; counter 3 is open but nobody calls
+    e.pause(1, SARA, reason="break")  # counter 1 stops calling; counter 3 is open but nobody calls
     e.issue("CONTRIB")  # A002 at 09:05: waits 6 min (target 15: ok)
     clock.advance(6 * 60)
     e.issue("COMPLAINT")  # K001 waits 0

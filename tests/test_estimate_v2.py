@@ -82,8 +82,8 @@ def test_transferred_tickets_get_a_v2_estimate(
     engine: tuple[QueueEngine, FixedClock], settings: Settings
 ) -> None:
     e, clock = engine
-    e.open_counter(4, SARA)  # RETIRE, INJURY: primary RETIRE
-    e.open_counter(5, SARA)  # RETIRE, UNEMP, MATERN
+    e.open_counter(4, Actor("omar", Role.clerk))  # RETIRE, INJURY: primary RETIRE
+    e.open_counter(5, Actor("lina", Role.supervisor))  # RETIRE, UNEMP, MATERN
     e.open_counter(1, SARA)
     e.issue("RETIRE")
     e.issue("CONTRIB")

@@ -25,13 +25,13 @@ from queue_kiosk.engine import QueueEngine
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def tabour(home: Path, url: str, *args: str) -> dict:
+def tabour(home: Path, url: str, *args: str, pin: str = "") -> dict:
     env = {**os.environ, "TABOUR_HOME": str(home), "PYTHONPATH": str(ROOT)}
     env["TABOUR_DATABASE_URL"] = url
     env.pop("TABOUR_CONFIG", None)
     proc = subprocess.run(
         [sys.executable, "-m", "branch", *args, "--json"],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True, text=True, env=env, timeout=60, input=f"{pin}\n" if pin else "",
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
@@ -147,8 +147,8 @@ def test_postgres_payloads_carry_no_personal_data(
         schema = conn.execute("SELECT current_schema()").fetchone()[0]
         conn.execute(f'LISTEN "tabour_{schema}"')
         t = tabour(branch_home, postgres_url, "ticket", "issue", "--service", "NAF")
-        tabour(branch_home, postgres_url, "counter", "open", "--counter", "8", "--staff", "sara")
-        tabour(branch_home, postgres_url, "ticket", "call", "--counter", "8", "--staff", "sara")
+        tabour(branch_home, postgres_url, "counter", "open", "--counter", "8", "--staff", "sara", pin="1111")
+        tabour(branch_home, postgres_url, "ticket", "call", "--counter", "8", "--staff", "sara", pin="1111")
         payloads = [n.payload for n in conn.notifies(timeout=10, stop_after=3)]
     assert len(payloads) == 3
     for p in payloads:

@@ -124,26 +124,26 @@ def test_queue_day_through_the_cli(home: Path) -> None:
 def test_counter_screen_actions_through_the_cli(home: Path) -> None:
     for _ in range(2):
         ok_json(tabour(home, "ticket", "issue", "--service", "CONTRIB", "--json"))
-    signed = ok_json(tabour(home, "counter", "sign-in", "--counter", "1", "--staff", "sara", "--json"))
+    signed = ok_json(tabour(home, "counter", "sign-in", "--counter", "1", "--staff", "sara", "--json", stdin="1111\n"))
     assert (signed["status"], signed["staff"]) == ("open", "sara")
     one_line_error(
-        tabour(home, "counter", "sign-in", "--counter", "2", "--staff", "sara"),
+        tabour(home, "counter", "sign-in", "--counter", "2", "--staff", "sara", stdin="1111\n"),
         1,
         "sara is signed in at counter 1",
     )
-    ok_json(tabour(home, "ticket", "call", "--counter", "1", "--staff", "sara", "--json"))
+    ok_json(tabour(home, "ticket", "call", "--counter", "1", "--staff", "sara", "--json", stdin="1111\n"))
     parked = ok_json(
-        tabour(home, "ticket", "park", "--counter", "1", "--call-next", "--staff", "sara", "--json")
+        tabour(home, "ticket", "park", "--counter", "1", "--call-next", "--staff", "sara", "--json", stdin="1111\n")
     )
     assert (parked["code"], parked["status"], parked["next"]["code"]) == ("A001", "parked", "A002")
-    ok_json(tabour(home, "ticket", "finish", "--counter", "1", "--staff", "sara", "--json"))
+    ok_json(tabour(home, "ticket", "finish", "--counter", "1", "--staff", "sara", "--json", stdin="1111\n"))
     one_line_error(
-        tabour(home, "ticket", "take-back", "A001", "--counter", "2", "--staff", "omar"),
+        tabour(home, "ticket", "take-back", "A001", "--counter", "2", "--staff", "omar", stdin="2222\n"),
         4,
         "A001 was parked at counter 1 by sara",
     )
     back = ok_json(
-        tabour(home, "ticket", "take-back", "A001", "--counter", "1", "--staff", "sara", "--json")
+        tabour(home, "ticket", "take-back", "A001", "--counter", "1", "--staff", "sara", "--json", stdin="1111\n")
     )
     assert (back["code"], back["status"]) == ("A001", "called")
     one_line_error(
@@ -157,27 +157,27 @@ def test_counter_screen_actions_through_the_cli(home: Path) -> None:
     )
     assert (walk["code"], walk["status"], walk["counter"]) == ("B001", "called", 1)
     one_line_error(
-        tabour(home, "counter", "sign-out", "--counter", "1", "--staff", "sara"),
+        tabour(home, "counter", "sign-out", "--counter", "1", "--staff", "sara", stdin="1111\n"),
         1,
         "still has B001 (called)",
     )
     ok_json(tabour(home, "ticket", "finish", "--counter", "1", "--json"))
     one_line_error(
-        tabour(home, "counter", "pause", "--counter", "1", "--reason", "nap", "--staff", "sara"),
+        tabour(home, "counter", "pause", "--counter", "1", "--reason", "nap", "--staff", "sara", stdin="1111\n"),
         1,
         "unknown pause reason 'nap'; choose one of break, prayer, meeting, system",
     )
     out = ok_json(
-        tabour(home, "counter", "sign-out", "--counter", "1", "--leave", "paused", "--staff", "sara", "--json")
+        tabour(home, "counter", "sign-out", "--counter", "1", "--leave", "paused", "--staff", "sara", "--json", stdin="1111\n")
     )
     assert (out["status"], out["staff"]) == ("paused", None)
     one_line_error(
-        tabour(home, "counter", "services", "--counter", "2", "--service", "NAF", "--staff", "sara"),
+        tabour(home, "counter", "services", "--counter", "2", "--service", "NAF", "--staff", "sara", stdin="1111\n"),
         4,
         "may not change a counter's services",
     )
     svc = ok_json(
-        tabour(home, "counter", "services", "--counter", "2", "--service", "NAF", "--staff", "huda", "--json")
+        tabour(home, "counter", "services", "--counter", "2", "--service", "NAF", "--staff", "huda", "--json", stdin="4444\n")
     )
     assert svc["services_today"] == ["NAF"]
 

@@ -20,13 +20,13 @@ from tests.support.stats_days import constructed_day
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def tabour(home: Path, *args: str) -> subprocess.CompletedProcess:
+def tabour(home: Path, *args: str, pin: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "TABOUR_HOME": str(home), "PYTHONPATH": str(ROOT)}
     env.pop("TABOUR_CONFIG", None)
     env.pop("TABOUR_DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "branch", *args], capture_output=True, text=True, env=env,
-        timeout=300,
+        timeout=300, input=pin + "\n" if pin else "",
     )  # fmt: skip
 
 
@@ -87,8 +87,8 @@ def test_txt_report_in_english_and_arabic(home_with_day: Path) -> None:
 
 
 def test_a_clerk_may_not_read_reports(home_with_day: Path) -> None:
-    one_line_error(tabour(home_with_day, "report", "day", "--staff", "sara"), 4, "read reports")
-    ok(tabour(home_with_day, "report", "day", "--staff", "lina", "--format", "json"))
+    one_line_error(tabour(home_with_day, "report", "day", "--staff", "sara", pin="1111"), 4, "read reports")
+    ok(tabour(home_with_day, "report", "day", "--staff", "lina", "--format", "json", pin="3333"))
 
 
 def test_bad_report_input_is_one_line(home_with_day: Path) -> None:

@@ -58,6 +58,7 @@ def constructed_day(db: Database, config: BranchConfig) -> None:
     e.call_next(3, OMAR)
     clock.advance(100)
     e.transfer(3, to_service="RETIRE", actor=OMAR)
+    e.sign_out(3, OMAR)  # one clerk, one counter: omar moves to counter 4
     clock.advance(1000 - 220)
     e.call_next(4, OMAR)
     e.start_serving(4, OMAR)
