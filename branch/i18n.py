@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Literal
 
 from babel.messages.pofile import read_po
@@ -29,10 +30,28 @@ _LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9:/.,\-+#%()→ ]*[A-Za-z0-9)%]|[A
 def _catalogue(lang: str) -> dict[str, str]:
     if lang == "en":
         return {}
-    res = resources.files("branch").joinpath("locale", lang, "LC_MESSAGES", f"{DOMAIN}.po")
-    with res.open("rb") as fh:
-        catalog = read_po(fh, locale=lang)
-    return {m.id: m.string for m in catalog if m.id and m.string and isinstance(m.id, str)}
+    out: dict[str, str] = {}
+    for res in catalogue_files(lang):
+        with res.open("rb") as fh:
+            catalog = read_po(fh, locale=lang)
+        out.update(
+            (m.id, m.string) for m in catalog if m.id and m.string and isinstance(m.id, str)
+        )
+    return out
+
+
+def catalogue_files(lang: str) -> list[Traversable]:
+    """`tabour.po` (the core) and then one `tabour-<part>.po` per front-end, by name.
+
+    Each front-end keeps its own messages in its own file, so parts built side by side never
+    edit the same catalogue; a message in two files must have one translation (tested).
+    """
+    folder = resources.files("branch").joinpath("locale", lang, "LC_MESSAGES")
+    parts = sorted(
+        (f for f in folder.iterdir() if f.name.startswith(f"{DOMAIN}-") and f.name.endswith(".po")),
+        key=lambda f: f.name,
+    )
+    return [folder.joinpath(f"{DOMAIN}.po"), *parts]
 
 
 def gettext(message: str, lang: str) -> str:
