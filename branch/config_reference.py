@@ -74,7 +74,7 @@ DESCRIPTIONS: dict[str, str] = {
     "devices.displays.counter": "The counter this display shows.",
     "devices.displays.device": "Where the display is: `serial:/dev/ttyUSB1?baudrate=9600` or `virtual:DIR` (an emulator's output under `TABOUR_HOME`).",
     "devices.displays.driver": "The display's command set.",
-    "devices.displays.caption": "A fixed ASCII first line (empty: the counter number).",
+    "devices.displays.caption": "A fixed ASCII second line under the call `A023 -> 4` (empty: blank).",
     "central": "The link to central (contract v1, docs/central.md).",
     "central.base_url": "Central's SSC base URL (`TABOUR_CENTRAL_URL` overrides); plain http only on loopback.",
     "central.naf_url": "The National Aid Fund upstream (default: `base_url`; `TABOUR_NAF_URL`).",
@@ -87,6 +87,14 @@ DESCRIPTIONS: dict[str, str] = {
     "ui.bidi": "Who reorders Arabic: `app` (Tabour; xterm, tmux, Windows Terminal) or `terminal` (VTE-based terminals that do it themselves).",
     "ui.default_lang": "The language a front-end starts in.",
     "ui.keys": 'Key remaps by binding id, e.g. `"counter.call_next" = "f5,ctrl+n"` (docs/tui.md).',
+    "hall.calls_shown": "How many recent calls the board lists under the latest one.",
+    "hall.highlight_s": "Seconds a new call stays highlighted.",
+    "hall.languages": "`alternate`: the whole board switches language every `alternate_s`; `side_by_side`: every label in both; `ar` / `en`: one language only.",
+    "hall.alternate_s": 'Seconds between language switches when `languages = "alternate"`.',
+    "hall.chime": 'A command run on each call and recall, e.g. `["paplay", "/usr/share/sounds/freedesktop/stereo/bell.oga"]` (empty: silent).',
+    "hall.display.device": "Where the display is: `serial:/dev/ttyUSB2?baudrate=9600` or `virtual:DIR`.",
+    "hall.display.driver": "The display's command set.",
+    "hall.display.caption": "A fixed ASCII second line under the latest call (empty: blank).",
     "database": "The branch database.",
     "database.url": "A SQLAlchemy URL (`sqlite:///...`, `postgresql+psycopg://...`); `TABOUR_DATABASE_URL` wins; default SQLite in `TABOUR_HOME`.",
     "database.busy_timeout_ms": "How long a writer waits for another one before giving up (exit 5).",
@@ -325,9 +333,10 @@ def _walk(
         origin = get_origin(bare)
         child = _model(bare)
         if child is not None:
-            nested.append(
-                (child, sub_path, f"[{sub_path}]", _describe(sub_path, None, info, _doc(child)))
-            )
+            text = _describe(sub_path, None, info, _doc(child))
+            if not info.is_required() and _default(info) == "none":
+                text += " Optional: leave the table out for none."
+            nested.append((child, sub_path, f"[{sub_path}]", text))
             continue
         if origin is list:
             item, _ = _unwrap(get_args(bare)[0])

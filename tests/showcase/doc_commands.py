@@ -183,7 +183,7 @@ def resolve(args: list[str]) -> tuple[click.Command, list[str], list[str], click
 
 def check(args: list[str]) -> None:
     """Parse `args` as the CLI would; AssertionError naming what is wrong."""
-    cmd, path, rest, ctx = resolve(args)
+    cmd, _, rest, ctx = resolve(args)
     where = f"`tabour {' '.join(args)}`"
     try:
         opts, extra, _ = cmd.make_parser(ctx).parse_args(list(rest))
