@@ -196,6 +196,28 @@ class DevicesSettings(_Strict):
     displays: list[DisplayConfig] = Field(default_factory=list)
 
 
+class HallDisplayConfig(_Strict):
+    """The optional serial display over the hall: the latest call (`A023 -> 4`)."""
+
+    device: str
+    driver: Literal["epson", "cd5220"] = "epson"
+    caption: Annotated[str, Field(max_length=20, pattern=r"^[ -~]*$")] = ""
+
+
+class HallSettings(_Strict):
+    """`[hall]`: the now-serving board (`tabour hall`)."""
+
+    calls_shown: Annotated[int, Field(ge=1, le=20)] = 8
+    highlight_s: Annotated[float, Field(ge=0, le=120)] = 8.0
+    # `alternate`: the whole board switches language every `alternate_s`; `side_by_side`:
+    # every label in both; `ar` / `en`: one language only.
+    languages: Literal["alternate", "side_by_side", "ar", "en"] = "alternate"
+    alternate_s: Annotated[float, Field(ge=2, le=600)] = 10.0
+    # run on each call and recall, e.g. ["paplay", "/usr/share/sounds/freedesktop/stereo/bell.oga"]
+    chime: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    display: HallDisplayConfig | None = None
+
+
 class CentralSettings(_Strict):
     base_url: str = "http://127.0.0.1:8765"
     naf_url: str | None = None
@@ -250,6 +272,7 @@ class BranchConfig(_Strict):
     central: CentralSettings = Field(default_factory=CentralSettings)
     ui: UISettings = Field(default_factory=UISettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    hall: HallSettings = Field(default_factory=HallSettings)
 
     @model_validator(mode="after")
     def _consistent(self) -> BranchConfig:
