@@ -82,6 +82,7 @@ DESCRIPTIONS: dict[str, str] = {
     "central.timeout_s": "Seconds per request (connecting: at most 3).",
     "central.credentials_file": "A file whose first non-comment line is the bearer token; must be chmod 600 (`TABOUR_CENTRAL_TOKEN` wins).",
     "central.offline_cash_cap_fils": "The most an offline cash payment may take, in fils (1 JD = 1000).",
+    "central.urgent_fee_fils": "The urgent-service fee a counter takes for a ticket of priority `urgent`, in fils.",
     "central.snapshot_ttl_h": "Hours an offline copy of a central read is kept.",
     "ui": "The terminal front-ends.",
     "ui.bidi": "Who reorders Arabic: `app` (Tabour; xterm, tmux, Windows Terminal) or `terminal` (VTE-based terminals that do it themselves).",
