@@ -227,6 +227,8 @@ class CentralSettings(_Strict):
     timeout_s: Annotated[float, Field(gt=0, le=120)] = 5.0
     credentials_file: str | None = None
     offline_cash_cap_fils: Annotated[int, Field(ge=0)] = 200_000
+    # The urgent-service fee a counter takes for a ticket of priority `urgent` (JD 5.000).
+    urgent_fee_fils: Annotated[int, Field(ge=1, le=100_000_000)] = 5_000
     snapshot_ttl_h: Annotated[float, Field(gt=0, le=24 * 60)] = 72.0
 
 
