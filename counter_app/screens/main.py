@@ -62,7 +62,7 @@ class MainScreen(Screen):
         self.read_at: datetime | None = None
         self._reloading = False
         self._dirty = False
-        self.actions_done = 0  # engine calls finished (ok or refused), for tests and the bench
+        self.actions_done = 0  # answers on the status line (done or refused): tests, bench
 
     # -- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -170,9 +170,11 @@ class MainScreen(Screen):
     # -- acting -------------------------------------------------------------------------
     def say(self, message: str) -> None:
         self.query_one(StatusLine).say(message)
+        self.actions_done += 1
 
     def refuse(self, message: str) -> None:
         self.query_one(StatusLine).refuse(message)
+        self.actions_done += 1
 
     def _refused(self, exc: BaseException) -> None:
         self.refuse(refusal_line(exc, language_of(self).lang))
@@ -208,7 +210,6 @@ class MainScreen(Screen):
             self.say(message)
             if queue is not None and now is not None:
                 self.show_queue(queue, now)
-        self.actions_done += 1
 
     def _preload(self) -> None:
         """The kiosk-captured lookup of the ticket just called (central panels' part)."""

@@ -11,7 +11,7 @@ from tui.lang import language_of
 
 def key_label(key: str) -> str:
     """`f2` → `F2`, `ctrl+p` → `Ctrl+P`, `enter` → `Enter`: how staff read keys."""
-    return "+".join(p.upper() if len(p) == 1 or p[0] == "f" and p[1:].isdigit() else p.title()
+    return "+".join(p.upper() if len(p) == 1 or (p[0] == "f" and p[1:].isdigit()) else p.title()
                     for p in key.split("+"))  # fmt: skip
 
 
