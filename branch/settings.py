@@ -216,6 +216,8 @@ class HallSettings(_Strict):
     # run on each call and recall, e.g. ["paplay", "/usr/share/sounds/freedesktop/stereo/bell.oga"]
     chime: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
     display: HallDisplayConfig | None = None
+    # every display's picture is sent again this often, so a replugged one recovers by itself
+    display_refresh_s: Annotated[float, Field(ge=0.5, le=3600)] = 10.0
 
 
 class CentralSettings(_Strict):

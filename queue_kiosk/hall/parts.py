@@ -39,7 +39,8 @@ class HallParts:
         if db is None:
             db = Database(settings.database_url, settings.config.database.busy_timeout_ms)
             db.require_migrated()
-        displays = HallDisplays.from_settings(settings) if devices else HallDisplays({})
+        refresh_s = settings.config.hall.display_refresh_s
+        displays = HallDisplays.from_settings(settings, refresh_s) if devices else HallDisplays({})
         return cls(settings, db, clock, Chime(settings.config.hall.chime), displays)
 
     def close(self) -> None:

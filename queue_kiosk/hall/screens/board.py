@@ -9,6 +9,7 @@ newer one. A call or recall newer than the last one seen is highlighted for
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.table import Table
@@ -49,6 +50,7 @@ class BoardScreen(Screen):
         self._pending = False
         self._seq = 0
         self._timer: Timer | None = None
+        self._shown: dict[str, object] = {}
 
     # -- text in the board's language mode ------------------------------------------------
     @property
@@ -104,6 +106,7 @@ class BoardScreen(Screen):
 
     async def on_language_changed(self, _: LanguageChanged) -> None:
         await self.recompose()
+        self._shown.clear()
         self.render_state()
 
     # -- data -----------------------------------------------------------------------------
@@ -181,35 +184,47 @@ class BoardScreen(Screen):
         self.render_state()
 
     # -- rendering ------------------------------------------------------------------------
+    def _put(self, widget_id: str, key: object, make: Callable[[], object]) -> None:
+        """Update a Static only when what it shows changed: a call repaints only its parts."""
+        if self._shown.get(widget_id) == key:
+            return
+        self._shown[widget_id] = key
+        self.query_one(widget_id, Static).update(make())  # type: ignore[arg-type]
+
     def render_state(self) -> None:
         if not self.is_mounted:
             return
         lang = language_of(self)
         branch = self.parts.settings.config.branch
-        self.query_one("#title", Static).update(
-            bidi.row([self.named(branch.name_en, branch.name_ar), self.say("Now serving")],
-                     lang.lang if not self.side_by_side else "en", lang.bidi, sep="   ·   ")
-        )  # fmt: skip
+        mode = (lang.lang, self.side_by_side)
+        self._put("#title", mode, lambda: bidi.row(
+            [self.named(branch.name_en, branch.name_ar), self.say("Now serving")],
+            lang.lang if not self.side_by_side else "en", lang.bidi, sep="   ·   ",
+        ))  # fmt: skip
         state = self.state
         newest = state.newest if state else None
-        now = self.query_one("#now", Vertical)
-        now.set_class(self.highlighted is not None, "-highlight")
+        self.query_one("#now", Vertical).set_class(self.highlighted is not None, "-highlight")
+        code = self.query_one("#now-code", BigText)
+        counter = self.query_one("#now-counter", BigText)
         if newest is None:
-            self.query_one("#now-label", Static).update(self.say("Please wait to be called"))
-            self.query_one("#now-code", BigText).text = ""
-            self.query_one("#now-counter-label", Static).update("")
-            self.query_one("#now-counter", BigText).text = ""
-            self.query_one("#now-line", Static).update("")
+            self._put("#now-label", (mode, None), lambda: self.say("Please wait to be called"))
+            code.text = counter.text = ""
+            self._put("#now-counter-label", None, str)
+            self._put("#now-line", None, str)
         else:
-            self.query_one("#now-label", Static).update(self.say("Ticket"))
-            self.query_one("#now-code", BigText).text = newest.code
-            self.query_one("#now-counter-label", Static).update(self.say("Counter"))
-            self.query_one("#now-counter", BigText).text = str(newest.counter)
-            self.query_one("#now-line", Static).update(self.call_line(newest))
-        self.query_one("#calls-title", Static).update(self.say("Last calls"))
-        self.query_one("#calls", Static).update(self.calls_text(state))
-        self.query_one("#waiting-title", Static).update(self.say("Waiting"))
-        self.query_one("#waiting", Static).update(self.waiting_table(state))
+            self._put("#now-label", (mode, "ticket"), lambda: self.say("Ticket"))
+            code.text = newest.code
+            counter.text = str(newest.counter)
+            self._put("#now-counter-label", mode, lambda: self.say("Counter"))
+            self._put("#now-line", (mode, newest.code, newest.counter),
+                      lambda: self.call_line(newest))  # fmt: skip
+        self._put("#calls-title", mode, lambda: self.say("Last calls"))
+        calls = tuple((c.event_id, c.code, c.counter) for c in state.calls) if state else None
+        lit = self.highlighted.event_id if self.highlighted else None
+        self._put("#calls", (mode, calls, lit), lambda: self.calls_text(state))
+        self._put("#waiting-title", mode, lambda: self.say("Waiting"))
+        counts = tuple(w.waiting for w in state.waiting) if state else None
+        self._put("#waiting", (mode, counts), lambda: self.waiting_table(state))
 
     def call_line(self, call: HallCall) -> str:
         """`A023  →  Counter 4`; in Arabic the code is on the right and the arrow points left."""
