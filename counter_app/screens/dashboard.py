@@ -79,12 +79,12 @@ class DashboardScreen(Screen):
         yield ServiceBoard(self.config, id="dash-services")
         with Horizontal(id="dash-middle"):
             yield CounterTable(self.config, self.tz, id="dash-counters")
-            yield AlertTable(self.config, self.tz, id="dash-alerts")
-        with Horizontal(id="dash-bottom"):
-            yield HourChart(id="dash-chart")
             with Vertical(id="dash-feedback-box"):
                 yield Static(id="dash-feedback-title", classes="panel-title text")
                 yield FeedbackPanel(id="dash-feedback")
+        with Horizontal(id="dash-bottom"):
+            yield AlertTable(self.config, self.tz, id="dash-alerts")
+            yield HourChart(id="dash-chart")
         yield Static(id="dash-status", classes="text")
         yield KeyBar("dashboard.", id="dash-keys")
 
@@ -190,7 +190,7 @@ class DashboardScreen(Screen):
 
         def got(pin: str | None) -> None:
             if pin is None:
-                self.say(language_of(self).t("Cancelled"))
+                self.say(language_of(self).t("Nothing changed"))
                 return
             self.act(then, username, pin)
 
@@ -238,7 +238,7 @@ class DashboardScreen(Screen):
         def chosen(codes: list[str] | None) -> None:
             lang = language_of(self)
             if codes is None:
-                self.say(lang.t("Cancelled"))
+                self.say(lang.t("Nothing changed"))
                 return
             if not codes:
                 self.say(lang.t("Give the counter at least one service"), error=True)

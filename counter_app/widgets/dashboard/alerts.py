@@ -12,7 +12,8 @@ from queue_kiosk.dashboard_data import AlertLine
 from tui.bidi import fill_table
 from tui.lang import language_of
 
-COLUMNS = (("alert", "Alert"), ("where", "Where"), ("since", "Since"), ("details", "Details"))
+COLUMNS = (("since", "Since"), ("alert", "Alert"), ("where", "Where"), ("details", "Details"))
+WHERE_CHARS, DETAILS_CHARS = 24, 34  # the table fits its panel: nothing hides off-screen
 KIND_LABELS = {
     "print_failed": "Printer failed",
     "printer_offline": "Printer offline",
@@ -23,6 +24,10 @@ KIND_LABELS = {
     "central_auth": "Central refuses our credentials",
     "dead_letters": "Undeliverable to central",
 }
+
+
+def clip(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: chars - 1] + "…"
 
 
 def alert_key(alert: AlertLine) -> str:
@@ -54,8 +59,9 @@ class AlertTable(DataTable):
             if a.acknowledged_by:
                 details = f"{details} ({lang.t('seen by')} {a.acknowledged_by})"
             rows.append((alert_key(a), [
-                lang.t(KIND_LABELS.get(a.kind, a.kind)), self.where(a.source, lang.lang),
-                clock_time(a.raised_at, self.tz), details or DASH,
+                clock_time(a.raised_at, self.tz), lang.t(KIND_LABELS.get(a.kind, a.kind)),
+                clip(self.where(a.source, lang.lang), WHERE_CHARS),
+                clip(details or DASH, DETAILS_CHARS),
             ]))  # fmt: skip
         row = self.cursor_row
         fill_table(self, [(k, lang.t(label)) for k, label in COLUMNS], rows, lang.lang, lang.bidi)
