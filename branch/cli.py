@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import click
@@ -34,6 +35,7 @@ PLUGIN_COMMANDS: dict[str, str] = {
     "counter": "queue_kiosk.cli:counter",
     "day": "queue_kiosk.cli:day",
     "demo": "queue_kiosk.demo:demo",
+    "config": "branch.config_cli:config",
     "kiosk": "queue_kiosk.kiosk.cli:kiosk",
     "hall": "queue_kiosk.hall.cli:hall",
     "manager": "counter_app.manager_cli:manager",
@@ -184,6 +186,24 @@ def db_upgrade(app: AppContext) -> None:
     with app.db.write() as s:
         reference.sync_reference_data(s, app.settings.config)
     click.echo(f"database {app.db.safe_url} is at revision {head_revision()}")
+
+
+@db.command("backup")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The new backup file (the branch secret is copied beside it as FILE.secret).",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def db_backup(app: AppContext, target: Path, as_json: bool) -> None:
+    """Copy the live SQLite database consistently, with the branch secret (see docs/operations.md)."""
+    from branch.backup import backup_sqlite
+
+    out = backup_sqlite(app.settings.database_url, app.settings.home, target)
+    emit(out, as_json, lambda o: f"backed up {o['database']} to {o['backup']} ({o['bytes']} bytes)")
 
 
 @cli.group()

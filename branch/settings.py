@@ -196,6 +196,30 @@ class DevicesSettings(_Strict):
     displays: list[DisplayConfig] = Field(default_factory=list)
 
 
+class HallDisplayConfig(_Strict):
+    """The optional serial display over the hall: the latest call (`A023 -> 4`)."""
+
+    device: str
+    driver: Literal["epson", "cd5220"] = "epson"
+    caption: Annotated[str, Field(max_length=20, pattern=r"^[ -~]*$")] = ""
+
+
+class HallSettings(_Strict):
+    """`[hall]`: the now-serving board (`tabour hall`)."""
+
+    calls_shown: Annotated[int, Field(ge=1, le=20)] = 8
+    highlight_s: Annotated[float, Field(ge=0, le=120)] = 8.0
+    # `alternate`: the whole board switches language every `alternate_s`; `side_by_side`:
+    # every label in both; `ar` / `en`: one language only.
+    languages: Literal["alternate", "side_by_side", "ar", "en"] = "alternate"
+    alternate_s: Annotated[float, Field(ge=2, le=600)] = 10.0
+    # run on each call and recall, e.g. ["paplay", "/usr/share/sounds/freedesktop/stereo/bell.oga"]
+    chime: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    display: HallDisplayConfig | None = None
+    # every display's picture is sent again this often, so a replugged one recovers by itself
+    display_refresh_s: Annotated[float, Field(ge=0.5, le=3600)] = 10.0
+
+
 class CentralSettings(_Strict):
     base_url: str = "http://127.0.0.1:8765"
     naf_url: str | None = None
@@ -203,6 +227,8 @@ class CentralSettings(_Strict):
     timeout_s: Annotated[float, Field(gt=0, le=120)] = 5.0
     credentials_file: str | None = None
     offline_cash_cap_fils: Annotated[int, Field(ge=0)] = 200_000
+    # The urgent-service fee a counter takes for a ticket of priority `urgent` (JD 5.000).
+    urgent_fee_fils: Annotated[int, Field(ge=1, le=100_000_000)] = 5_000
     snapshot_ttl_h: Annotated[float, Field(gt=0, le=24 * 60)] = 72.0
 
 
@@ -248,6 +274,7 @@ class BranchConfig(_Strict):
     central: CentralSettings = Field(default_factory=CentralSettings)
     ui: UISettings = Field(default_factory=UISettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    hall: HallSettings = Field(default_factory=HallSettings)
 
     @model_validator(mode="after")
     def _consistent(self) -> BranchConfig:

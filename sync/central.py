@@ -35,6 +35,7 @@ from sync.client import CentralClient
 from sync.identifiers import (
     IdentifierKind,
     mask,
+    new_idempotency_key,
     parse_amount_fils,
     validate_contributor_id,
     validate_identifier,
@@ -70,6 +71,7 @@ class Central:
         env: dict[str, str] | None = None,
         where: str | None = None,
         publish_breakers: bool = True,
+        clock: Callable[[], datetime] = utc_now,
         **client_kw: Any,
     ) -> Central:
         """Build the client from settings; breaker changes are published to the database
@@ -81,7 +83,7 @@ class Central:
         if publish_breakers:
             client_kw.setdefault("on_breaker_change", publish)
         client = CentralClient.from_settings(settings.config.central, env, **client_kw)
-        return cls(client, db, settings, where=where)
+        return cls(client, db, settings, clock=clock, where=where)
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -90,7 +92,17 @@ class Central:
     async def _db(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         return await asyncio.to_thread(fn, *args, **kw)
 
-    def _audit(self, actor: Actor, action: str, subject: str | None, outcome: str) -> None:
+    def _audit(
+        self,
+        actor: Actor,
+        action: str,
+        subject: str | None,
+        outcome: str,
+        ticket: str | None = None,
+    ) -> None:
+        """One audit entry; `ticket` (a ticket reference such as `A023#42`, never personal
+        data) joins the place, so a lookup names the visit it was made for."""
+        where = " ".join(x for x in (self.where, f"ticket:{ticket}" if ticket else None) if x)
         with self.db.write() as s:
             audit.append(
                 s,
@@ -98,7 +110,7 @@ class Central:
                 staff=actor.audit_name,
                 action=action,
                 subject_ref=subject,
-                where=self.where,
+                where=where or None,
                 outcome=outcome,
             )
 
@@ -135,6 +147,7 @@ class Central:
         national_number: str | None = None,
         personal_number: str | None = None,
         insurance_number: str | None = None,
+        ticket: str | None = None,
     ) -> Read[c.ContributorSummary]:
         given = [
             (k, v)
@@ -161,7 +174,9 @@ class Central:
             )
         except p.CentralError as exc:
             outcome = "not_found" if isinstance(exc, p.CentralNotFound) else exc.code
-            await self._db(self._audit, actor, "central.lookup", f"{kind}:{mask(value)}", outcome)
+            await self._db(
+                self._audit, actor, "central.lookup", f"{kind}:{mask(value)}", outcome, ticket
+            )
             raise
         await self._db(
             self.snapshots.put,
@@ -176,6 +191,7 @@ class Central:
             "central.lookup",
             found.value.contributor_id,
             "stale" if found.stale else "ok",
+            ticket,
         )
         return found
 
@@ -186,6 +202,7 @@ class Central:
         to_period: str | None = None,
         *,
         actor: Actor = KIOSK,
+        ticket: str | None = None,
     ) -> Read[c.Statement]:
         validate_contributor_id(contributor_id)
         key = f"{contributor_id}:{from_period or ''}:{to_period or ''}"
@@ -198,7 +215,9 @@ class Central:
                 as_of=lambda v: v.as_of,
             )
         except p.CentralError as exc:
-            await self._db(self._audit, actor, "central.statement", contributor_id, exc.code)
+            await self._db(
+                self._audit, actor, "central.statement", contributor_id, exc.code, ticket
+            )
             raise
         if not found.stale:  # the latest dues, whatever the range: the offline payment rule
             await self._db(self.snapshots.put, snap.DUES, contributor_id, found.value, found.as_of)
@@ -208,12 +227,18 @@ class Central:
             "central.statement",
             contributor_id,
             "stale" if found.stale else "ok",
+            ticket,
         )
         return found
 
     # -- National Aid Fund and housing ----------------------------------------------------
     async def naf_eligibility(
-        self, national_number: str, household_size: int | None = None, *, actor: Actor = KIOSK
+        self,
+        national_number: str,
+        household_size: int | None = None,
+        *,
+        actor: Actor = KIOSK,
+        ticket: str | None = None,
     ) -> Read[c.NafEligibility]:
         nn = validate_identifier("national_number", national_number)
         found = await self._read(
@@ -223,11 +248,13 @@ class Central:
             lambda: self.client.naf_eligibility(nn, household_size),
             as_of=lambda v: v.as_of,
         )
-        await self._db(self._audit, actor, "naf.eligibility", f"nn:{mask(nn)}", "ok")
+        await self._db(
+            self._audit, actor, "naf.eligibility", f"nn:{mask(nn)}", _outcome(found), ticket
+        )
         return found
 
     async def naf_application(
-        self, application_id: str, *, actor: Actor = KIOSK
+        self, application_id: str, *, actor: Actor = KIOSK, ticket: str | None = None
     ) -> Read[c.NafApplication]:
         found = await self._read(
             snap.NAF_APPLICATION,
@@ -235,11 +262,34 @@ class Central:
             c.NafApplication,
             lambda: self.client.naf_application(application_id),
         )
-        await self._db(self._audit, actor, "naf.application", application_id, "ok")
+        await self._db(
+            self._audit, actor, "naf.application", application_id, _outcome(found), ticket
+        )
         return found
 
+    async def naf_appeal(
+        self,
+        application_id: str,
+        reason: str,
+        *,
+        actor: Actor,
+        idempotency_key: str | None = None,
+        ticket: str | None = None,
+    ) -> c.NafAppeal:
+        """File an appeal against a rejected application: sent once, with a key, audited.
+        Not money, so it does not go through the outbox: a link fault is the caller's one
+        line and the clerk files it again (the same key replays central's answer)."""
+        key = idempotency_key or new_idempotency_key()
+        try:
+            written = await self.client.naf_appeal(application_id, reason, key)
+        except p.CentralError as exc:
+            await self._db(self._audit, actor, "naf.appeal", application_id, exc.code, ticket)
+            raise
+        await self._db(self._audit, actor, "naf.appeal", application_id, "ok", ticket)
+        return written.value
+
     async def housing_lookup(
-        self, national_number: str, *, actor: Actor = KIOSK
+        self, national_number: str, *, actor: Actor = KIOSK, ticket: str | None = None
     ) -> Read[c.HousingApplicationList]:
         nn = validate_identifier("national_number", national_number)
         found = await self._read(
@@ -248,11 +298,13 @@ class Central:
             c.HousingApplicationList,
             lambda: self.client.housing_lookup(nn),
         )
-        await self._db(self._audit, actor, "housing.lookup", f"nn:{mask(nn)}", "ok")
+        await self._db(
+            self._audit, actor, "housing.lookup", f"nn:{mask(nn)}", _outcome(found), ticket
+        )
         return found
 
     async def housing_application(
-        self, application_id: str, *, actor: Actor = KIOSK
+        self, application_id: str, *, actor: Actor = KIOSK, ticket: str | None = None
     ) -> Read[c.HousingApplication]:
         found = await self._read(
             snap.HOUSING_APPLICATION,
@@ -260,7 +312,9 @@ class Central:
             c.HousingApplication,
             lambda: self.client.housing_application(application_id),
         )
-        await self._db(self._audit, actor, "housing.application", application_id, "ok")
+        await self._db(
+            self._audit, actor, "housing.application", application_id, _outcome(found), ticket
+        )
         return found
 
     # -- payments -------------------------------------------------------------------------
@@ -371,3 +425,7 @@ class Central:
                 where=self.where,
             )
         )
+
+
+def _outcome(read: Read[Any]) -> str:
+    return "stale" if read.stale else "ok"

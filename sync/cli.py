@@ -248,7 +248,9 @@ def payment() -> None:
 @click.option("--contributor", "contributor_id")
 @click.option("--amount-fils", "amount", required=True, help="Whole fils (1 JD = 1000 fils).")
 @click.option(
-    "--purpose", required=True, type=click.Choice(["voluntary_contribution", "arrears", "late_fee"])
+    "--purpose",
+    required=True,
+    type=click.Choice(["voluntary_contribution", "arrears", "late_fee", "urgent_fee"]),
 )
 @click.option("--method", default="cash", type=click.Choice(["cash", "card"]))
 @click.option("--period", "periods", multiple=True, metavar="YYYY-MM")

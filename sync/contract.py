@@ -142,6 +142,9 @@ class PaymentPurpose(StrEnum):
     voluntary_contribution = "voluntary_contribution"
     arrears = "arrears"
     late_fee = "late_fee"
+    # The faster track for an extra fee (seed 004, Art. 4-و): a service fee, not a
+    # contribution, so central does not apply it to the person's dues.
+    urgent_fee = "urgent_fee"
 
 
 class PaymentMethod(StrEnum):

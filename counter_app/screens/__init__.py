@@ -1,0 +1,1 @@
+"""The counter app's screens: login, main, and the dialogs the actions open."""

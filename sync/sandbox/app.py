@@ -208,6 +208,7 @@ def _payments_applied(s: Session, contributor_id: str) -> int:
         select(func.coalesce(func.sum(m.CentralPayment.amount_fils), 0)).where(
             m.CentralPayment.contributor_id == contributor_id,
             m.CentralPayment.status == c.PaymentStatus.confirmed,
+            m.CentralPayment.purpose != c.PaymentPurpose.urgent_fee,
         )
     ).one()
     return int(total)
