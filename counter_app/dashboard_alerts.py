@@ -66,7 +66,7 @@ def dead_letter_alerts(session: Session, limit: int = MAX_DEAD_LETTERS) -> list[
             AlertLine(
                 kind=DEAD_LETTER,
                 source=f"outbox:{item.id}",
-                message=f"{item.kind}: {reason[0] if reason else '-'}"[:_REASON_CHARS],
+                message=f"{reason[0] if reason else '-'} ({item.kind})"[:_REASON_CHARS],
                 raised_at=as_utc(item.done_at or item.created_at),
             )
         )

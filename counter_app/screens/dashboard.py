@@ -121,7 +121,7 @@ class DashboardScreen(Screen):
         lang = language_of(self)
         branch = self.config.branch
         name = branch.name_ar if lang.is_rtl else branch.name_en
-        who = f"{self.actor.username or '-'} ({lang.t(self.actor.role.value)})"
+        who = f"{self.actor.username or '-'} · {lang.t(self.actor.role.value)}"
         self.query_one("#dash-title", Static).update(
             lang.row([lang.t("Manager dashboard"), name, who], sep="  |  ")
         )

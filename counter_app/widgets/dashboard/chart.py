@@ -36,10 +36,12 @@ class HourChart(PlotextPlot):
                 width=0.6)  # fmt: skip
         waits = [round((h.avg_wait_s or 0) / 60, 1) for h in hours]
         p90 = [round((h.p90_wait_s or 0) / 60, 1) for h in hours]
-        plt.plot(xs, waits, label=lang.show("Average wait (min)"), yside="right",
+        plt.plot(xs, waits, label=lang.show("Average wait, minutes"), yside="right",
                  color="orange", marker="hd")  # fmt: skip
-        plt.plot(xs, p90, label=lang.show("90% waited under (min)"), yside="right",
+        plt.plot(xs, p90, label=lang.show("90% waited under, minutes"), yside="right",
                  color="red", marker="hd")  # fmt: skip
+        plt.ylim(0, max(1, max(h.arrivals for h in hours)) * 1.15)
+        plt.ylim(0, max(1.0, *p90, *waits) * 1.15, yside="right")
         first, last = min(min(xs), DAY_FROM), max(max(xs), DAY_TO)
         plt.xlim(first - 0.5, last + 0.5)
         ticks = list(range(first, last + 1))

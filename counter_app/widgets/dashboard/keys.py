@@ -8,6 +8,14 @@ from textual.widgets import Static
 from tui.lang import language_of
 
 
+NAMES = {"ctrl": "Ctrl", "shift": "Shift", "alt": "Alt", "escape": "Esc", "enter": "Enter"}
+
+
+def key_name(key: str) -> str:
+    """`ctrl+l` -> `Ctrl+L`, `f2` -> `F2`, `escape` -> `Esc`: one Latin run in Arabic too."""
+    return "+".join(NAMES.get(k, k.upper() if len(k) <= 3 else k.title()) for k in key.split("+"))
+
+
 class KeyBar(Static):
     """`F2 Open counter  F3 Close counter ...` from the screen's bindings with this prefix,
     keys as remapped by `[ui.keys]`; mirrored in Arabic."""
@@ -26,6 +34,6 @@ class KeyBar(Static):
         for active in self.screen.active_bindings.values():
             b = active.binding
             if b.id in order and b.show and b.id not in found:
-                found[b.id] = f"{self.app.get_key_display(b)} {lang.t(b.description)}"
+                found[b.id] = f"{key_name(b.key)} {lang.t(b.description)}"
         parts = [found[i] for i in order if i in found and i.startswith(self.prefix)]
         self.update(lang.row(parts, sep="   "))
