@@ -110,4 +110,3 @@ def merge(stored: Sequence[AlertLine], derived: Sequence[AlertLine]) -> list[Ale
 def with_late_services(data: DashboardData) -> DashboardData:
     """The snapshot with "service past its target" alerts added (unless already stored)."""
     return replace(data, alerts=tuple(merge(data.alerts, late_service_alerts(data))))
-

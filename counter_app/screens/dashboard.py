@@ -278,4 +278,3 @@ class DashboardScreen(Screen):
     def action_leave(self) -> None:
         if len(self.app.screen_stack) > 1:
             self.dismiss()
-

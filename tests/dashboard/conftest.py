@@ -21,5 +21,3 @@ def clock() -> FixedClock:
 def parts(sqlite_db: Database, settings: Settings, clock: FixedClock) -> CounterParts:
     add_demo_staff(sqlite_db, clock.now)
     return CounterParts(settings, sqlite_db, QueueEngine(sqlite_db, settings.config, clock), clock)
-
-

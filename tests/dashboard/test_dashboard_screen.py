@@ -109,8 +109,9 @@ def tabour(home: Path, *args: str) -> None:
 async def test_a_ticket_issued_by_another_process_appears_without_a_key(
     sqlite_db: Database, parts: CounterParts, branch_home: Path
 ) -> None:
-    live = CounterParts(parts.settings, sqlite_db, QueueEngine(sqlite_db, parts.settings.config),
-                        utc_now)  # fmt: skip  (another process issues with the real clock)
+    live = CounterParts(
+        parts.settings, sqlite_db, QueueEngine(sqlite_db, parts.settings.config), utc_now
+    )  # fmt: skip  (another process issues with the real clock)
     app = ManagerApp(live, "en", actor=HUDA)
     async with run_at(app, SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.loads)

@@ -11,7 +11,6 @@ from textual_plotext import PlotextPlot
 from queue_kiosk.dashboard_data import HourPoint
 from tui.lang import language_of
 
-
 DAY_FROM, DAY_TO = 8, 15  # the hours always on the axis (a branch's usual opening hours)
 
 

@@ -7,7 +7,6 @@ from textual.widgets import Static
 
 from tui.lang import language_of
 
-
 NAMES = {"ctrl": "Ctrl", "shift": "Shift", "alt": "Alt", "escape": "Esc", "enter": "Enter"}
 
 

@@ -36,8 +36,7 @@ def cells(p: ServicePanel, config: BranchConfig, lang: str) -> dict[str, str]:
     return {
         "service": f"{p.prefix}  {service_name(config, p.code, lang)}",
         "waiting": str(p.waiting),
-        "longest": f"{duration(p.longest_wait_s if p.waiting else None)} / "
-        f"{p.target_wait_min}:00",
+        "longest": f"{duration(p.longest_wait_s if p.waiting else None)} / {p.target_wait_min}:00",
         "avg": duration(p.avg_wait_s),
         "p90": duration(p.p90_wait_s),
         "within": share(p.within_target_share),
