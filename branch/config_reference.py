@@ -96,6 +96,7 @@ DESCRIPTIONS: dict[str, str] = {
     "hall.display.device": "Where the display is: `serial:/dev/ttyUSB2?baudrate=9600` or `virtual:DIR`.",
     "hall.display.driver": "The display's command set.",
     "hall.display.caption": "A fixed ASCII second line under the latest call (empty: blank).",
+    "hall.display_refresh_s": "Seconds between re-sends of every display's picture, so a display unplugged or switched off and on shows the right code again by itself.",
     "database": "The branch database.",
     "database.url": "A SQLAlchemy URL (`sqlite:///...`, `postgresql+psycopg://...`); `TABOUR_DATABASE_URL` wins; default SQLite in `TABOUR_HOME`.",
     "database.busy_timeout_ms": "How long a writer waits for another one before giving up (exit 5).",
