@@ -32,7 +32,7 @@ from branch.settings import Settings, config_path, demo_config_text, load_settin
 PLUGIN_COMMANDS: dict[str, str] = {
     "ticket": "queue_kiosk.cli:ticket",
     "queue": "queue_kiosk.cli:queue",
-    "counter": "queue_kiosk.cli:counter",
+    "counter": "counter_app.cli:counter",
     "day": "queue_kiosk.cli:day",
     "demo": "queue_kiosk.demo:demo",
     "config": "branch.config_cli:config",

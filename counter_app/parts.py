@@ -50,14 +50,22 @@ class CounterParts:
         db.require_migrated()
         engine = QueueEngine(db, settings.config, clock)
 
+        parts = cls(settings, db, engine, clock, counter)
+
+        # The counter is read when the part is first built: a counter chosen at sign-in
+        # (`parts.counter` set by the main screen) is the one the central link and the
+        # receipt printer name.
         def central() -> Central:
             from sync.central import Central
 
-            return Central.open(db, settings, where=f"counter:{counter}", **(central_kw or {}))
+            return Central.open(
+                db, settings, where=f"counter:{parts.counter}", **(central_kw or {})
+            )
 
         def printer() -> TicketPrinter:
             from printer.service import TicketPrinter
 
-            return TicketPrinter.from_settings(settings, counter=str(counter))
+            return TicketPrinter.from_settings(settings, counter=str(parts.counter))
 
-        return cls(settings, db, engine, clock, counter, central, printer)
+        parts.central_factory, parts.printer_factory = central, printer
+        return parts
