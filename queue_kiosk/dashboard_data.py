@@ -192,7 +192,7 @@ def build(
     open_by_service: dict[str, int] = {}
     for c in counters:
         if c.status == CounterStatus.open:
-            for code in c.service_list:
+            for code in c.services_on(day):
                 open_by_service[code] = open_by_service.get(code, 0) + 1
     services = []
     for svc in config.services:
@@ -229,7 +229,7 @@ def build(
         since = (t.served_at or t.called_at) if t is not None else None
         panels.append(CounterPanel(
             number=c.number, name_ar=c.name_ar, name_en=c.name_en, status=c.status,
-            staff=c.staff_username, services=tuple(c.service_list),
+            staff=c.staff_username, services=tuple(c.services_on(day)),
             ticket=t.code if t else None, ticket_status=t.status if t else None,
             ticket_service=t.service_code if t else None,
             since=as_utc(since) if since is not None else None,

@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, Select, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
@@ -106,7 +107,7 @@ class ContributorScreen(Screen):
                 Select(options, value=self.kind, allow_blank=False, id="cc-kind"),
                 Input(
                     value=self.typed,
-                    placeholder=lang.t("digits only"),
+                    placeholder=lang.show("digits only"),
                     restrict=r"[0-9]*",
                     max_length=12,
                     id="cc-number",
@@ -115,45 +116,76 @@ class ContributorScreen(Screen):
             yield from bidi.ordered(row, lang.lang)
         yield Static("", id="cc-status", classes="text")
         with TabbedContent(initial=self.active_tab, id="cc-tabs"):
-            with TabPane(lang.show("Summary"), id="tab-summary"):
-                yield VerticalScroll(ContributorCard(id="cc-card", classes="text"))
-            with TabPane(lang.show("Statement"), id="tab-statement"):
-                yield StatementTable(id="cc-statement", cursor_type="row", zebra_stripes=True)
-            with TabPane(lang.show("Dues"), id="tab-dues"):
-                yield DuesCard(id="cc-dues", classes="text")
-                yield Static(
-                    lang.show("Ctrl+P: take a payment"), id="cc-dues-hint", classes="text cc-hint"
-                )
-            if self.show_naf:
-                with TabPane(lang.show("National Aid Fund"), id="tab-naf"):
-                    yield from self._naf_widgets()
-            if self.show_housing:
-                with TabPane(lang.show("Housing"), id="tab-housing"):
-                    yield Button(lang.show("Look up housing applications"), id="housing-go")
-                    yield HousingTable(id="housing-table", cursor_type="row")
-                    yield HousingCard(id="housing-card", classes="text")
+            # Mirrored in Arabic: the first tab on the right.
+            yield from bidi.ordered(self._panes(), lang.lang)
         yield Static(self._keys_text(), id="cc-keys", classes="text cc-keybar")
 
-    def _naf_widgets(self) -> ComposeResult:
+    def _panes(self) -> list[TabPane]:
+        lang = language_of(self)
+        panes = [
+            TabPane(
+                lang.show("Summary"),
+                VerticalScroll(ContributorCard(id="cc-card", classes="text")),
+                id="tab-summary",
+            ),
+            TabPane(
+                lang.show("Statement"),
+                Horizontal(
+                    StatementTable(id="cc-statement", cursor_type="row", zebra_stripes=True),
+                    classes="cc-table-row",
+                ),
+                id="tab-statement",
+            ),
+            TabPane(
+                lang.show("Dues"),
+                DuesCard(id="cc-dues", classes="text"),
+                Static(
+                    lang.show("Ctrl+P: take a payment"), id="cc-dues-hint", classes="text cc-hint"
+                ),
+                id="tab-dues",
+            ),
+        ]
+        if self.show_naf:
+            panes.append(
+                TabPane(lang.show("National Aid Fund"), *self._naf_widgets(), id="tab-naf")
+            )
+        if self.show_housing:
+            panes.append(
+                TabPane(
+                    lang.show("Housing"),
+                    Button(lang.show("Look up housing applications"), id="housing-go"),
+                    Horizontal(
+                        HousingTable(id="housing-table", cursor_type="row"),
+                        classes="cc-table-row",
+                        id="housing-table-row",
+                    ),
+                    HousingCard(id="housing-card", classes="text"),
+                    id="tab-housing",
+                )
+            )
+        return panes
+
+    def _naf_widgets(self) -> list[Widget]:
         lang = language_of(self)
         rows = [
             ("naf-household", "Household size", r"[0-9]*", 2),
             ("naf-app", "Application", r"[A-Za-z0-9_-]*", 40),
             ("naf-appeal", "Appeal reason", None, 300),
         ]
+        out: list[Widget] = []
         for wid, label, restrict, max_length in rows:
-            with Horizontal(classes="naf-row"):
-                widgets = [
-                    Static(lang.show(label), classes="naf-label text"),
-                    Input(
-                        id=wid,
-                        restrict=restrict,
-                        max_length=max_length,
-                        placeholder=lang.t(_NAF_HINTS[wid]),
-                    ),
-                ]
-                yield from bidi.ordered(widgets, lang.lang)
-        yield NafCard(id="naf-card", classes="text")
+            widgets = [
+                Static(lang.show(label), classes="naf-label"),
+                Input(
+                    id=wid,
+                    restrict=restrict,
+                    max_length=max_length,
+                    placeholder=lang.show(_NAF_HINTS[wid]),
+                ),
+            ]
+            out.append(Horizontal(*bidi.ordered(widgets, lang.lang), classes="naf-row"))
+        out.append(NafCard(id="naf-card", classes="text"))
+        return out
 
     def _keys_text(self) -> str:
         lang = language_of(self)
@@ -224,7 +256,7 @@ class ContributorScreen(Screen):
     def _line(self, template: str, params: dict[str, object]) -> str:
         lang = language_of(self)
         values = {k: lang.t(v) if isinstance(v, str) else v for k, v in params.items()}
-        return lang.t(template).format(**values)
+        return lang.t(template).format(**values) if values else lang.t(template)
 
     def say(self, template: str, refused: bool = False, **params: object) -> None:
         self.status = (template, params, refused)

@@ -102,7 +102,7 @@ class PaymentScreen(Screen):
         if self.payer is None:
             with Horizontal(classes="pay-row"):
                 row = [
-                    Static(lang.show("National number"), classes="pay-label text"),
+                    Static(lang.show("National number"), classes="pay-label"),
                     Input(
                         value=self.nn_text,
                         id="pay-nn",
@@ -112,13 +112,14 @@ class PaymentScreen(Screen):
                     ),
                 ]
                 yield from bidi.ordered(row, lang.lang)
-        yield DataTable(id="pay-dues", cursor_type="row")
+        with Horizontal(classes="cc-table-row", id="pay-dues-row"):
+            yield DataTable(id="pay-dues", cursor_type="row")
         with Horizontal(classes="pay-row"):
             options = [(lang.show(label), code) for code, (label, _) in flow.PURPOSES.items()]
             row = [
-                Static(lang.show("Purpose"), classes="pay-label text"),
+                Static(lang.show("Purpose"), classes="pay-label"),
                 Select(options, value=self.purpose, allow_blank=False, id="pay-purpose"),
-                Static(lang.show("Amount (JOD)"), classes="pay-label text"),
+                Static(lang.show("Amount (JOD)"), classes="pay-label"),
                 Input(
                     value=self.amount_text,
                     id="pay-amount",
@@ -130,7 +131,8 @@ class PaymentScreen(Screen):
             yield from bidi.ordered(row, lang.lang)
         yield Static("", id="pay-status", classes="text")
         yield Static(lang.show("Payments for this visit"), classes="text cc-section")
-        yield DataTable(id="pay-list", cursor_type="row")
+        with Horizontal(classes="cc-table-row", id="pay-list-row"):
+            yield DataTable(id="pay-list", cursor_type="row")
         yield Static(self._keys_text(), id="pay-keys", classes="text cc-keybar")
 
     def _keys_text(self) -> str:
@@ -169,7 +171,7 @@ class PaymentScreen(Screen):
         if payer is not None:
             v = payer.summary.value
             name = v.name_ar if lang.is_rtl else v.name_en
-            text = lang.label_value("Payer", f"{name} ({v.national_number_masked})")
+            text = lang.row([f"{lang.t('Payer')}:", name, "·", v.national_number_masked], sep=" ")
         else:
             text = lang.show(
                 "No contributor looked up: type the national number, or press "
@@ -186,7 +188,7 @@ class PaymentScreen(Screen):
         self._render_payments()
         template, params, refused = self.status
         status = self.query_one("#pay-status", Static)
-        line = lang.t(template).format(**params) if template else ""
+        line = lang.t(template).format(**params) if params else lang.t(template)
         status.update(lang.text(line))
         status.set_class(refused, "refused")
 
@@ -230,7 +232,7 @@ class PaymentScreen(Screen):
         ]
         rows = []
         for v in self.payments:
-            receipt = v.receipt_no or f"{v.provisional_receipt_no} ({lang.t('provisional')})"
+            receipt = v.receipt_no or f"{v.provisional_receipt_no} · {lang.t('provisional')}"
             label = flow.PURPOSES.get(v.purpose, (v.purpose, ""))[0]
             rows.append(
                 (
@@ -307,11 +309,11 @@ class PaymentScreen(Screen):
             except Exception as exc:  # one line, never a traceback
                 self.fail(exc)
                 return
-            payer_label = mask(nn)
+            payer_label: tuple[str, ...] = (mask(nn),)
         else:
             v = self.payer.summary.value
             name = v.name_ar if language_of(self).is_rtl else v.name_en
-            payer_label = f"{name} ({v.national_number_masked})"
+            payer_label = (name, "·", v.national_number_masked)
         if self.purpose != "arrears" and self.purpose != "voluntary_contribution":
             periods: list[str] = []
         else:

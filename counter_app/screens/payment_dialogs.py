@@ -26,7 +26,7 @@ class PaymentDraft:
     purpose: str  # code
     purpose_label: str  # English msgid
     amount_fils: int
-    payer: str  # a name, or a masked national number
+    payer: tuple[str, ...]  # (name, masked national number), or the masked number alone
     periods: tuple[str, ...] = ()
     offline: bool = False
 

@@ -30,10 +30,18 @@ COVERAGE_LABELS = {
 PERIOD_LABELS = {"paid": "paid", "due": "due", "partial": "partial", "none": "none"}
 
 
-def lines(lang: Language, pairs: list[tuple[str, str]]) -> Text:
-    """`Label: value` lines (values in logical order), mirrored and right-aligned in Arabic."""
+def lines(lang: Language, pairs: list[tuple[str, str | tuple[str, ...]]]) -> Text:
+    """`Label: value` lines (values in logical order), mirrored and right-aligned in Arabic.
+    A tuple value is several parts kept apart (a name and a masked number: inside one Arabic
+    run the bidi algorithm would move the number's stars to its other side)."""
+
+    def line(label: str, value: str | tuple[str, ...]) -> str:
+        if isinstance(value, tuple):
+            return lang.row([f"{lang.t(label)}:", *value], sep=" ")
+        return lang.label_value(label, value)
+
     return Text(
-        "\n".join(lang.label_value(label, value) for label, value in pairs),
+        "\n".join(line(label, value) for label, value in pairs),
         justify="right" if lang.is_rtl else "left",
     )
 

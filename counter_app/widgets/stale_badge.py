@@ -36,7 +36,8 @@ class StaleBadge(Static):
             return
         lang = language_of(self)
         when = local_time(self.as_of, self.tz)
-        self.update(lang.text(lang.t("OFFLINE copy as of {time}").format(time=when)))
+        # The time is its own part: inside an Arabic run a date's digits would be reordered.
+        self.update(lang.row([lang.t("OFFLINE copy as of"), when], sep=" "))
 
 
 __all__ = ["StaleBadge"]

@@ -1,0 +1,280 @@
+"""The manager dashboard: waits against the service standards, counters, alerts, the day by
+hour and visitor ratings, live; and a manager's actions, each confirmed by PIN.
+
+`DashboardScreen(parts, actor)` is hosted by the counter app (Ctrl+D for supervisors and
+managers), by `tabour manager` and by the whole-branch demo. It renders
+`queue_kiosk.dashboard_data.dashboard_snapshot` and sends intentions to
+`counter_app.dashboard_actions`; both run in thread workers, so the event loop never waits on
+the database. It reloads when the shared notifier (`tui.live`, started by the hosting app)
+reports a change, and every `SLOW_REFRESH_S` seconds for what time alone changes (a wait
+crossing its target).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from branch.errors import TabourError
+from branch.staff import Actor, AuthRefused
+from counter_app.dashboard_actions import DashboardActions, Refused
+from counter_app.dashboard_alerts import derived_source, with_late_services
+from counter_app.parts import CounterParts
+from counter_app.screens.dashboard_dialogs import PinDialog, ServicesDialog
+from counter_app.widgets.dashboard.alerts import AlertTable
+from counter_app.widgets.dashboard.chart import HourChart
+from counter_app.widgets.dashboard.counters import CounterTable
+from counter_app.widgets.dashboard.feedback import FeedbackPanel
+from counter_app.widgets.dashboard.format import share
+from counter_app.widgets.dashboard.keys import KeyBar
+from counter_app.widgets.dashboard.services import ServiceBoard
+from queue_kiosk.dashboard_data import DashboardData, dashboard_snapshot
+from tui.clock import TabourClock
+from tui.lang import LanguageChanged, language_of
+from tui.live import DataChanged
+
+DASHBOARD_TCSS = Path(__file__).parent.parent / "dashboard.tcss"
+SLOW_REFRESH_S = 30.0
+
+
+class DashboardScreen(Screen):
+    CSS_PATH: ClassVar = [DASHBOARD_TCSS]
+    BINDINGS: ClassVar = [
+        Binding("f2", "open_counter", "Open counter", id="dashboard.open_counter", priority=True),
+        Binding("f3", "close_counter", "Close counter", id="dashboard.close_counter",
+                priority=True),
+        Binding("f4", "services", "Counter services", id="dashboard.services", priority=True),
+        Binding("f5", "acknowledge", "Acknowledge alert", id="dashboard.acknowledge",
+                priority=True),
+        Binding("ctrl+l", "language", "Language", id="dashboard.language", priority=True),
+        Binding("escape", "leave", "Back", id="dashboard.leave"),
+    ]  # fmt: skip
+
+    def __init__(self, parts: CounterParts, actor: Actor) -> None:
+        super().__init__()
+        self.parts, self.actor = parts, actor
+        self.config = parts.settings.config
+        self.tz = parts.settings.tz
+        self.actions = DashboardActions(parts)
+        self.alert_source = derived_source(None)
+        self.feedback_source = None
+        self.data: DashboardData | None = None
+        self.loads = 0  # snapshots shown (tests wait on it)
+        self.message = ""
+
+    # -- layout ---------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="dash-header"):
+            yield Static(id="dash-title", classes="text")
+            yield TabourClock(self.tz, self.parts.clock, id="dash-clock")
+        yield Static(id="dash-totals", classes="text")
+        yield ServiceBoard(self.config, id="dash-services")
+        with Horizontal(id="dash-middle"):
+            yield CounterTable(self.config, self.tz, id="dash-counters")
+            with Vertical(id="dash-feedback-box"):
+                yield Static(id="dash-feedback-title", classes="panel-title text")
+                yield FeedbackPanel(id="dash-feedback")
+        with Horizontal(id="dash-bottom"):
+            yield AlertTable(self.config, self.tz, id="dash-alerts")
+            yield HourChart(id="dash-chart")
+        yield Static(id="dash-status", classes="text")
+        yield KeyBar("dashboard.", id="dash-keys")
+
+    def on_mount(self) -> None:
+        self.render_labels()
+        self.load()
+        self.set_interval(SLOW_REFRESH_S, self.load)
+
+    # -- data -----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="dashboard-load", exit_on_error=False)
+    def load(self) -> None:
+        data = dashboard_snapshot(
+            self.parts.db, self.config, self.parts.clock(),
+            alert_source=self.alert_source, feedback_source=self.feedback_source,
+        )  # fmt: skip
+        data = with_late_services(data)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show, data)
+
+    def on_data_changed(self, _: DataChanged) -> None:
+        self.load()
+
+    def show(self, data: DashboardData) -> None:
+        self.data = data
+        self.query_one(ServiceBoard).show(data.services)
+        self.query_one(CounterTable).show(data.counters)
+        self.query_one(AlertTable).show(data.alerts)
+        self.query_one(HourChart).show(data.hours)
+        self.query_one(FeedbackPanel).show(data.feedback, self.feedback_source is not None)
+        self.render_totals()
+        self.loads += 1
+
+    def render_labels(self) -> None:
+        lang = language_of(self)
+        branch = self.config.branch
+        name = branch.name_ar if lang.is_rtl else branch.name_en
+        who = f"{self.actor.username or '-'} · {lang.t(self.actor.role.value)}"
+        self.query_one("#dash-title", Static).update(
+            lang.row([lang.t("Manager dashboard"), name, who], sep="  |  ")
+        )
+        self.query_one("#dash-counters", CounterTable).border_title = lang.show("Counters")
+        self.query_one("#dash-alerts", AlertTable).border_title = lang.show("Alerts")
+        self.query_one("#dash-services", ServiceBoard).border_title = lang.show(
+            "Services: waits against their targets"
+        )
+        self.query_one("#dash-feedback-title", Static).update(lang.show("Visitor ratings"))
+        self.query_one(KeyBar).relabel()
+        self.render_status()
+
+    def render_totals(self) -> None:
+        if self.data is None:
+            return
+        lang = language_of(self)
+        t = self.data.totals
+        waiting = sum(s.waiting for s in self.data.services)
+        parts = [
+            lang.label_value("Business day", self.data.business_day.isoformat()),
+            lang.label_value("Issued", str(t.get("issued", 0))),
+            lang.label_value("Served", str(t.get("served", 0))),
+            lang.label_value("Waiting", str(waiting)),
+            lang.label_value("Within target", share(t.get("within_target_share"))),
+            lang.label_value("Walk-outs", str(t.get("walk_outs", 0))),
+        ]
+        if lang.is_rtl:  # label_value already mirrored each part: keep the parts' order
+            parts = list(reversed(parts))
+        self.query_one("#dash-totals", Static).update("   ".join(parts))
+
+    def on_language_changed(self, _: LanguageChanged) -> None:
+        self.render_labels()
+        self.query_one(ServiceBoard).relabel()
+        if self.data is not None:
+            self.show(self.data)
+
+    # -- one-line messages ------------------------------------------------------------------
+    def say(self, message: str, error: bool = False) -> None:
+        self.message = message
+        status = self.query_one("#dash-status", Static)
+        status.set_class(error, "error")
+        self.render_status()
+
+    def render_status(self) -> None:
+        self.query_one("#dash-status", Static).update(language_of(self).text(self.message))
+
+    def refusal(self, exc: TabourError) -> str:
+        lang = language_of(self)
+        if isinstance(exc, AuthRefused | Refused):
+            return exc.in_lang(lang.lang)
+        return lang.t(str(exc))
+
+    # -- manager actions ----------------------------------------------------------------
+    def _selected_counter(self) -> int | None:
+        panel = self.query_one(CounterTable).selected
+        if panel is None:
+            self.say(language_of(self).t("Choose a counter first (arrow keys)"), error=True)
+            return None
+        return panel.number
+
+    def _with_pin(self, what: str, then) -> None:
+        username = self.actor.username
+        if username is None:
+            self.say(language_of(self).t("Sign in as a staff member to act"), error=True)
+            return
+
+        def got(pin: str | None) -> None:
+            if pin is None:
+                self.say(language_of(self).t("Nothing changed"))
+                return
+            self.act(then, username, pin)
+
+        self.app.push_screen(PinDialog(username, what), got)
+
+    @work(thread=True, group="dashboard-act", exit_on_error=False)
+    def act(self, then, username: str, pin: str) -> None:
+        try:
+            message = then(username, pin)
+        except TabourError as exc:
+            self.app.call_from_thread(self.say, self.refusal(exc), True)
+            return
+        self.app.call_from_thread(self.say, message)
+        self.app.call_from_thread(self.load)
+
+    def action_open_counter(self) -> None:
+        number = self._selected_counter()
+        if number is None:
+            return
+        lang = language_of(self)
+        msg = lang.t("Counter {counter} opened").format(counter=number)
+        self._with_pin(
+            lang.t("Open counter {counter}").format(counter=number),
+            lambda u, p: (self.actions.open_counter(u, p, number), msg)[1],
+        )
+
+    def action_close_counter(self) -> None:
+        number = self._selected_counter()
+        if number is None:
+            return
+        lang = language_of(self)
+        msg = lang.t("Counter {counter} closed").format(counter=number)
+        self._with_pin(
+            lang.t("Close counter {counter}").format(counter=number),
+            lambda u, p: (self.actions.close_counter(u, p, number), msg)[1],
+        )
+
+    def action_services(self) -> None:
+        panel = self.query_one(CounterTable).selected
+        if panel is None:
+            self._selected_counter()
+            return
+        number = panel.number
+
+        def chosen(codes: list[str] | None) -> None:
+            lang = language_of(self)
+            if codes is None:
+                self.say(lang.t("Nothing changed"))
+                return
+            if not codes:
+                self.say(lang.t("Give the counter at least one service"), error=True)
+                return
+            letters = " ".join(self.config.service(c).prefix for c in codes)
+            msg = lang.t("Counter {counter} serves today: {services}").format(
+                counter=number, services=letters
+            )
+            self._with_pin(
+                lang.t("Counter {counter} serves today: {services}").format(
+                    counter=number, services=letters
+                ),
+                lambda u, p: (self.actions.set_services(u, p, number, codes), msg)[1],
+            )
+
+        self.app.push_screen(ServicesDialog(self.config, number, list(panel.services)), chosen)
+
+    def action_acknowledge(self) -> None:
+        lang = language_of(self)
+        alert = self.query_one(AlertTable).selected
+        if alert is None:
+            self.say(lang.t("No alert to acknowledge"), error=True)
+            return
+        alert_id = getattr(alert, "id", None)
+        if alert_id is None:
+            self.say(lang.t("This alert clears by itself when its cause is fixed"), error=True)
+            return
+        done = lang.t("Alert acknowledged")
+        self._with_pin(
+            lang.t("Acknowledge alert"),
+            lambda u, p: (self.actions.acknowledge(u, p, alert_id), done)[1],
+        )
+
+    def action_language(self) -> None:
+        language_of(self).toggle()
+
+    def action_leave(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.dismiss()

@@ -1,0 +1,1 @@
+"""The manager dashboard's panels: each renders one part of a `DashboardData` snapshot."""
