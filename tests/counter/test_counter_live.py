@@ -61,7 +61,7 @@ def test_two_counter_apps_in_two_processes_never_call_one_ticket(
             ],
             cwd=ROOT,
             env=env,
-        )  # fmt: skip
+        )
         for n, user, pin, out in ((1, "sara", "1111", outs[0]), (2, "omar", "2222", outs[1]))
     ]
     try:
