@@ -111,7 +111,7 @@ class DashboardScreen(Screen):
         self.data = data
         self.query_one(ServiceBoard).show(data.services)
         self.query_one(CounterTable).show(data.counters)
-        self.query_one(AlertTable).show(data.alerts)
+        self.query_one(AlertTable).show(data.alerts, data.services)
         self.query_one(HourChart).show(data.hours)
         self.query_one(FeedbackPanel).show(data.feedback, self.feedback_source is not None)
         self.render_totals()
