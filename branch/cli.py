@@ -34,7 +34,7 @@ PLUGIN_COMMANDS: dict[str, str] = {
     "queue": "queue_kiosk.cli:queue",
     "counter": "counter_app.cli:counter",
     "day": "queue_kiosk.cli:day",
-    "demo": "queue_kiosk.demo:demo",
+    "demo": "showcase.cli:demo",
     "config": "branch.config_cli:config",
     "kiosk": "queue_kiosk.kiosk.cli:kiosk",
     "hall": "queue_kiosk.hall.cli:hall",

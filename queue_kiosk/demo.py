@@ -1,26 +1,21 @@
-"""`tabour demo`: the demo branch, alive.
+"""The demo branch, alive, without a screen: the simulated day and the plain live queue view.
 
-Sets the branch up on embedded defaults (demo config, SQLite under TABOUR_HOME, demo staff),
-then runs a simulated day: a kiosk issues tickets at random (some elderly, pregnant or urgent),
-clerks at the counters call, serve and finish them. The simulated clerks are staff accounts of
+`tabour demo` (`showcase.cli`) runs a simulated day: a kiosk issues tickets at random (some
+elderly, pregnant or urgent), clerks at the counters call, serve and finish them. The simulated clerks are staff accounts of
 their own (`sim1`, `sim2`, ...), each signed in at one counter like a person, so the README's
-demo staff stay free to sign in at the other counters. The live queue view refreshes when the
-database changes (SQLite `PRAGMA data_version`, polled every 100 ms), so a `tabour ticket ...`
-typed in another terminal shows up at once.
+demo staff stay free to sign in at the other counters. Without a terminal the demo shows the
+live queue view here, which refreshes when the database changes (SQLite `PRAGMA
+data_version`, polled every 100 ms), so a `tabour ticket ...` typed elsewhere shows up at once.
 """
 
 from __future__ import annotations
 
-import math
 import random
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 
-import click
-
-from branch.cli import AppContext, pass_ctx
 from branch.clock import utc_now
 from branch.db import Database
 from branch.errors import DatabaseBusy, DomainError, NothingWaiting
@@ -120,14 +115,7 @@ class Simulation:
             c.state, c.next_at = "idle", now + rng.uniform(0.5, 2.0)
 
 
-def _setup() -> None:
-    """`tabour init --demo` in-process: config, schema, reference data, demo staff."""
-    from branch.cli import init
-
-    click.get_current_context().invoke(init, demo=True, as_json=False)
-
-
-def _add_sim_clerks(db: Database, counters: list[int]) -> None:
+def add_sim_clerks(db: Database, counters: list[int]) -> None:
     """Staff accounts for the simulated clerks (random PINs: nobody signs in as them)."""
     from branch.models import Staff
     from branch.staff import add_staff
@@ -179,47 +167,8 @@ def live_view(
             time.sleep(0.1)
 
 
-def _finite(seconds: float | None) -> float | None:
-    if seconds is not None and not math.isfinite(seconds):
-        raise click.BadParameter(f"{seconds} is not a number of seconds", param_hint="'--seconds'")
-    return seconds
-
-
-@click.command("demo")
-@click.option("--lang", type=click.Choice(["ar", "en"]), default=None, help="Screen language.")
-@click.option(
-    "--seconds",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    callback=lambda _ctx, _param, v: _finite(v),
-    help="Stop after this many seconds.",
-)
-@click.option("--no-sim", is_flag=True, help="Only watch; do not simulate customers and clerks.")
-@click.option("--seed", type=int, default=None, help="Seed for the simulated day.")
-@pass_ctx
-def demo(
-    app: AppContext, lang: str | None, seconds: float | None, no_sim: bool, seed: int | None
-) -> None:
-    """Set up the demo branch and run a simulated day with a live queue view."""
-    _setup()
-    config = app.settings.config
-    db = app.migrated_db()
-    sim = None
-    if not no_sim:
-        engine = QueueEngine(db, config, app.clock)
-        numbers = [c.number for c in config.counters]
-        sim_counters = numbers[:5] + numbers[-1:]
-        _add_sim_clerks(db, sim_counters)
-        sim = Simulation(engine, sim_counters, seed=seed)
-        runner = threading.Thread(target=sim.run, name="tabour-demo-sim", daemon=True)
-        runner.start()
-    try:
-        live_view(db, config, lang or config.ui.default_lang, config.ui.bidi, seconds)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if sim is not None:
-            sim.stop.set()
-            runner.join(timeout=10)  # let its last transaction end before the process does
-    if sim is not None:
-        click.echo(f"demo stopped: {sim.issued} tickets issued by the simulated kiosk")
+def sim_counters(config: BranchConfig) -> list[int]:
+    """The counters the simulated clerks hold: the first five and the last (1-5 and 8 in the
+    demo branch), leaving 6 and 7 for people."""
+    numbers = [c.number for c in config.counters]
+    return numbers[:5] + numbers[-1:]

@@ -1,0 +1,1 @@
+"""The showcase's own screens: a tab whose front-end is missing, and what was printed."""
