@@ -78,14 +78,8 @@ async def drive(parts: CounterParts, repeat: int) -> dict[str, list[float]]:
 
 
 def _timed_load(screen: DashboardScreen, into: list[float]):  # type: ignore[no-untyped-def]
-    from counter_app.dashboard_alerts import with_late_services
-    from queue_kiosk.dashboard_data import dashboard_snapshot
-
     t0 = time.perf_counter()
-    data = dashboard_snapshot(screen.parts.db, screen.config, screen.parts.clock(),
-                              alert_source=screen.alert_source,
-                              feedback_source=screen.feedback_source)  # fmt: skip
-    data = with_late_services(data)
+    data, _ = screen.snapshot()
     into.append(time.perf_counter() - t0)
     return data
 
