@@ -31,7 +31,8 @@ from branch.db import Database
 from branch.migrate import upgrade
 from branch.settings import load_settings
 from queue_kiosk.engine import QueueEngine
-from tests.support.hall_process import HallProcess, LinkedDisplay, hall_config
+from tests.support import hall_process
+from tests.support.hall_process import LinkedDisplay, hall_config
 
 GOALS_P95_MS = {"sqlite": 250.0, "postgresql": 100.0}
 
@@ -50,7 +51,7 @@ def measure(home: Path, url: str, calls: int) -> tuple[list[float], list[float]]
     with db.write() as s:
         reference.sync_reference_data(s, settings.config)
     engine = QueueEngine(db, settings.config)
-    hall = HallProcess(home, ["--lang", "en"], database_url=url)
+    hall = hall_process.HallProcess(home, ["--lang", "en"], database_url=url)
     screen_ms: list[float] = []
     display_ms: list[float] = []
     try:

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -31,7 +32,10 @@ async def until(pilot: Pilot, pred, timeout_s: float = 20.0) -> None:
 
 
 def shown(app: HallApp, widget_id: str) -> str:
-    widget = app.board.query_one(widget_id, Static)
+    try:
+        widget = app.board.query_one(widget_id, Static)
+    except NoMatches:  # between two compositions (a language switch)
+        return ""
     return "\n".join(widget.render_line(y).text.rstrip() for y in range(widget.size.height)).strip()
 
 
@@ -128,8 +132,13 @@ async def test_alternate_mode_switches_language_by_itself(make_hall) -> None:
         await started(pilot, app)
         first = app.language.lang
         await until(pilot, lambda: app.language.lang != first, timeout_s=30)
-        want = rtl("يُخدم الآن") if app.language.lang == "ar" else "Now serving"
-        await until(pilot, lambda: want in shown(app, "#title"))
+
+        def title_follows() -> bool:  # the board keeps switching: check against the current one
+            want = rtl("يُخدم الآن") if app.language.lang == "ar" else "Now serving"
+            return want in shown(app, "#title")
+
+        await until(pilot, title_follows)
+        assert app.is_running
 
 
 async def test_side_by_side_mode_shows_both_languages(make_hall) -> None:

@@ -31,6 +31,8 @@ from tui.clock import TabourClock
 from tui.lang import LanguageChanged, language_of
 from tui.live import DataChanged
 
+_NEVER = object()
+
 
 class BoardScreen(Screen):
     """The hall board; takes its parts (db, settings, clock, chime, displays) from `HallParts`."""
@@ -51,6 +53,8 @@ class BoardScreen(Screen):
         self._seq = 0
         self._timer: Timer | None = None
         self._shown: dict[str, object] = {}
+        self._recomposing = False
+        self._rows: dict[str, int] = {}
 
     # -- text in the board's language mode ------------------------------------------------
     @property
@@ -103,10 +107,20 @@ class BoardScreen(Screen):
 
     def on_mount(self) -> None:
         self.render_state()
+        self.reload()  # hosted in another app, the first DataChanged may have gone by
+
+    def on_screen_resume(self) -> None:
+        if self.state is not None:
+            self.reload()  # changes made while another screen was on top
 
     async def on_language_changed(self, _: LanguageChanged) -> None:
-        await self.recompose()
+        self._recomposing = True  # widgets are replaced: nothing may be drawn meanwhile
+        try:
+            await self.recompose()
+        finally:
+            self._recomposing = False
         self._shown.clear()
+        self._rows.clear()
         self.render_state()
 
     # -- data -----------------------------------------------------------------------------
@@ -184,15 +198,20 @@ class BoardScreen(Screen):
         self.render_state()
 
     # -- rendering ------------------------------------------------------------------------
-    def _put(self, widget_id: str, key: object, make: Callable[[], object]) -> None:
+    def _put(self, widget_id: str, key: object, make: Callable[[], object], rows: int = 0) -> None:
         """Update a Static only when what it shows changed: a call repaints only its parts."""
-        if self._shown.get(widget_id) == key:
+        if self._shown.get(widget_id, _NEVER) == key:
             return
+        first = widget_id not in self._shown
         self._shown[widget_id] = key
-        self.query_one(widget_id, Static).update(make())  # type: ignore[arg-type]
+        # Every board Static has a size fixed by hall.tcss but the waiting table's height (its
+        # `rows`): skipping the layout pass otherwise keeps a call's repaint short.
+        relayout = first or self._rows.get(widget_id, rows) != rows
+        self._rows[widget_id] = rows
+        self.query_one(widget_id, Static).update(make(), layout=relayout)  # type: ignore[arg-type]
 
     def render_state(self) -> None:
-        if not self.is_mounted:
+        if not self.is_mounted or self._recomposing:
             return
         lang = language_of(self)
         branch = self.parts.settings.config.branch
@@ -224,7 +243,8 @@ class BoardScreen(Screen):
         self._put("#calls", (mode, calls, lit), lambda: self.calls_text(state))
         self._put("#waiting-title", mode, lambda: self.say("Waiting"))
         counts = tuple(w.waiting for w in state.waiting) if state else None
-        self._put("#waiting", (mode, counts), lambda: self.waiting_table(state))
+        self._put("#waiting", (mode, counts), lambda: self.waiting_table(state),
+                  rows=len(counts or ()))  # fmt: skip
 
     def call_line(self, call: HallCall) -> str:
         """`A023  →  Counter 4`; in Arabic the code is on the right and the arrow points left."""
