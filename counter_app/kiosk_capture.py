@@ -1,15 +1,17 @@
 """The national number the kiosk captured for a ticket, opened for the counter that calls it.
 
-The kiosk stores only a sealed copy (keyed with the branch secret) and erases it at day
-close; the counter opens it in memory to preload the lookup. Until the kiosk's capture is
-installed, there is nothing to open.
+The kiosk keeps only a sealed copy in `Ticket.national_ref` (`branch.national_ref`, under the
+branch secret) and the engine erases it at day close. The counter opens it in memory to
+preload the lookup and never writes it anywhere.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
+from branch.audit import chain_key
+from branch.models import Ticket
+from branch.national_ref import open_sealed
 from sync.identifiers import NATIONAL_NUMBER
 
 if TYPE_CHECKING:
@@ -18,17 +20,12 @@ if TYPE_CHECKING:
 
 
 def captured_national_number(parts: CounterParts, ticket: TicketView) -> str | None:
-    """The captured number, or None (no capture for this ticket, or no capture installed)."""
-    try:
-        capture = import_module("queue_kiosk.capture")
-    except ImportError:
-        return None
-    opener = getattr(capture, "open_captured", None)
-    if opener is None:
-        return None
+    """The captured number, or None (no capture for this ticket, erased, or unreadable)."""
     with parts.db.read() as s:
-        value = opener(s, ticket.id)
-    if not isinstance(value, str) or not NATIONAL_NUMBER.match(value):
+        row = s.get(Ticket, ticket.id)
+        token = row.national_ref if row is not None else None
+    value = open_sealed(token, chain_key(parts.settings.home))
+    if value is None or not NATIONAL_NUMBER.match(value):
         return None
     return value
 

@@ -72,8 +72,9 @@ class LoginScreen(Screen):
                          id="choose-title", classes="text")  # fmt: skip
             yield OptionList(*self._options(), id="counters")
             yield StatusLine(id="status")
+        quit_key = Binding("ctrl+q", "sign_out", "Quit", id="counter.sign_out")
         yield KeyBar([Binding("tab", "", "Next field"), Binding("enter", "", "Sign in"),
-                      *keys.APP], id="keys")  # fmt: skip
+                      keys.APP[0], quit_key], id="keys")  # fmt: skip
 
     def _options(self) -> list[Option]:
         lang = language_of(self)

@@ -283,3 +283,45 @@ async def test_reversal_refused_to_a_clerk_done_by_a_supervisor(
     with parts.db.read() as s:
         kinds = [i.kind for i in s.execute(select(OutboxItem).order_by(OutboxItem.id)).scalars()]
     assert kinds == [outbox.PAYMENT_CREATE, outbox.PAYMENT_CONFIRM, outbox.PAYMENT_REVERSE]
+
+
+def relay_once(db: Any, url: str) -> None:
+    async def go() -> None:
+        relay = Relay(db, CentralClient({"ssc": url}, timeout_s=2.0), backoff_base_s=0.01,
+                      backoff_cap_s=0.05, before_round=None)  # fmt: skip
+        try:
+            await relay.run_once()
+        finally:
+            await relay.client.aclose()
+
+    asyncio.run(go())
+
+
+async def test_central_down_in_the_middle_of_a_payment(
+    parts_for: Any, central: Any, staff: Any
+) -> None:
+    parts = parts_for(central)
+    ticket = issue_ticket(parts)
+    await asyncio.to_thread(
+        load_contributor, parts, staff["clerk"], "national_number", central.nn(0), ticket
+    )
+    screen = PaymentScreen(parts, staff["clerk"], ticket)
+    async with HostApp(parts, lambda: screen).run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: pilot.app.screen is screen)
+        screen.query_one("#pay-amount", Input).value = "3.500"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmPaymentDialog))
+        central.faults(outage=True)  # central goes down while the clerk confirms
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.taken == 1, what="the payment")
+        await asyncio.to_thread(relay_once, parts.db, central.url)
+        await until(pilot, lambda: screen.payments and screen.payments[0].last_error,
+                    what="the failed delivery seen")  # fmt: skip
+        assert screen.payments[0].status == "pending"  # the cash is taken; nothing failed
+        central.faults()
+        await asyncio.to_thread(drain, parts.db, central.url)
+        await until(pilot, lambda: screen.payments[0].status == "confirmed",
+                    what="confirmed once central is back")  # fmt: skip
+    [row] = payment_rows(parts.db)
+    assert list(central.payments([row.client_payment_id])) == [row.client_payment_id]
+    assert len(central.payments([row.client_payment_id])[row.client_payment_id]) == 1

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,3 +114,39 @@ def test_unplugged_display_recovers_by_itself(
         assert hall.proc.poll() is None
     finally:
         assert hall.stop() == 0
+
+
+def test_headless_hall_drives_the_displays_and_the_chime(
+    sqlite_db: Database, branch_home: Path, displays, tmp_path: Path
+) -> None:
+    counter, hall_display = displays
+    rings = tmp_path / "rings.txt"
+    chime = f'chime = ["sh", "-c", "echo ding >> {rings}"]\n'
+    (branch_home / "branch.toml").write_text(
+        hall_config({1: counter.link}, hall_display.link, chime), encoding="utf-8"
+    )
+    env = {**os.environ, "TABOUR_HOME": str(branch_home), "PYTHONPATH": str(ROOT)}
+    env.pop("TABOUR_CONFIG", None)
+    env.pop("TABOUR_DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "branch", "hall", "--headless"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert started(counter)
+        tabour(branch_home, None, "ticket", "issue", "--service", "CONTRIB")
+        tabour(branch_home, None, "ticket", "call", "--counter", "1")
+        assert counter.emulator.wait_for_line(0, "A001 -> 1", 30)
+        assert hall_display.emulator.wait_for_line(0, "A001 -> 1", 30)
+        tabour(branch_home, None, "ticket", "recall", "--counter", "1")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (
+            not rings.exists() or len(rings.read_text().split()) < 2
+        ):
+            time.sleep(0.05)
+        assert rings.read_text().split() == ["ding", "ding"]  # the call and the recall
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "A001" in err and "counter 1" in err  # its log: codes and counters only

@@ -107,6 +107,11 @@ class BoardScreen(Screen):
 
     def on_mount(self) -> None:
         self.render_state()
+        self.reload()  # hosted in another app, the first DataChanged may have gone by
+
+    def on_screen_resume(self) -> None:
+        if self.state is not None:
+            self.reload()  # changes made while another screen was on top
 
     async def on_language_changed(self, _: LanguageChanged) -> None:
         self._recomposing = True  # widgets are replaced: nothing may be drawn meanwhile
