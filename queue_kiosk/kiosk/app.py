@@ -12,7 +12,6 @@ import signal
 from typing import ClassVar
 
 from textual.app import App
-from textual.binding import Binding
 
 from queue_kiosk.kiosk.parts import KioskParts
 from queue_kiosk.kiosk.screens.home import HomeScreen
