@@ -1,10 +1,10 @@
-"""SVG snapshots of the whole-branch app at 120x36 in Arabic and English, fixed clock and data:
-the counter tab (the counter app's own screen under the demo's tab bar; the README's
-screenshot is made from it), the printed tab, and a tab whose front-end is missing."""
+"""SVG snapshots of the showcase's own screens at 120x36 in Arabic and English, fixed data:
+the printed tab and a tab whose front-end is missing. (The hosted screens are the front-ends'
+own, with snapshots in their own tests; the README's counter screenshot comes from
+tests/counter's.)"""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -34,33 +34,6 @@ def parts(sqlite_db: Database, settings: Settings, clock: FixedClock) -> Showcas
     p.sign_in_clerk()
     yield p
     p.close()
-
-
-def morning(parts: ShowcaseParts) -> None:
-    """A fixed queue at counter 6's services, one ticket called there."""
-    eng = parts.engine
-    for service, priority in (("UNEMP", "normal"), ("MATERN", "pregnant"), ("INQUIRY", "normal"),
-                              ("UNEMP", "elderly"), ("INQUIRY", "normal")):  # fmt: skip
-        eng.issue(service, priority, "ar")
-    eng.call_next(parts.counter_number, parts.clerk)
-
-
-async def counter_loaded(pilot: Pilot) -> None:
-    app = pilot.app
-    deadline = time.monotonic() + 30
-    while "counter" not in app.hosted and time.monotonic() < deadline:
-        await pilot.pause(0.05)
-    for _ in range(3):  # the first load, and the loads it starts (header, queue)
-        await pilot.pause(0.2)
-        await app.workers.wait_for_complete()
-    await settle(pilot)
-
-
-@pytest.mark.parametrize("lang", ["ar", "en"])
-def test_counter_tab(snap_compare, parts: ShowcaseParts, lang: str) -> None:
-    morning(parts)
-    app = ShowcaseApp(parts, lang=lang, start="counter", live=False)
-    assert snap_compare(app, terminal_size=SIZE, run_before=counter_loaded)
 
 
 JOBS = [
