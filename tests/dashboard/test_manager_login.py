@@ -33,6 +33,11 @@ async def sign_in(pilot, username: str, pin: str) -> None:
     await pilot.press(*username, "tab", *pin, "enter")
 
 
+def answered(login: ManagerLoginScreen, lang: str) -> bool:
+    """The sign-in worker has answered (not the "Checking..." shown while it runs)."""
+    return login.message not in ("", gettext("Checking...", lang))
+
+
 async def test_sign_in_flow(parts: CounterParts) -> None:
     app = ManagerApp(parts, "en", live=False)
     async with run_at(app, SIZE) as pilot:
@@ -65,14 +70,14 @@ async def test_sign_in_in_arabic_and_lockout(parts: CounterParts) -> None:
         await until(pilot, lambda: login.message == gettext(WRONG_PIN, "ar"))
         for _ in range(4):
             await sign_in(pilot, "lina", "9")
-            await until(pilot, lambda: login.message != "")
+            await until(pilot, lambda: answered(login, "ar"))
         locked = gettext(StaffLocked.MSGID, "ar").format(
             username="lina", failures=5, until="09:05:00 Asia/Amman"
         )  # the end of the lock in the branch's time zone (fixed clock: 09:00)
         assert login.message == locked
         # locked: even the right PIN is refused until the lock ends
         await sign_in(pilot, "lina", "3333")
-        await until(pilot, lambda: login.message != "")
+        await until(pilot, lambda: answered(login, "ar"))
         assert isinstance(app.screen, ManagerLoginScreen) and login.message == locked
 
 

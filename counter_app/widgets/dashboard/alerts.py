@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
-
-from textual.widgets import DataTable
 
 from branch.settings import BranchConfig
 from counter_app.widgets.dashboard.format import DASH, clock_time, service_name
-from queue_kiosk.dashboard_data import AlertLine
+from counter_app.widgets.dashboard.rtl_table import RtlTable
+from queue_kiosk.dashboard_data import AlertLine, ServicePanel
 from tui.bidi import fill_table
 from tui.lang import language_of
 
 COLUMNS = (("since", "Since"), ("alert", "Alert"), ("where", "Where"), ("details", "Details"))
 WHERE_CHARS, DETAILS_CHARS = 24, 34  # the table fits its panel: nothing hides off-screen
+PAST_TARGET = "longest wait {minutes} min, target {target} min"
 KIND_LABELS = {
     "print_failed": "Printer failed",
     "printer_offline": "Printer offline",
@@ -34,13 +35,14 @@ def alert_key(alert: AlertLine) -> str:
     return f"{alert.kind}|{alert.source}"
 
 
-class AlertTable(DataTable):
+class AlertTable(RtlTable):
     """Open alerts, newest first; the cursor row is the one F5 acknowledges."""
 
     def __init__(self, config: BranchConfig, tz: ZoneInfo, **kwargs) -> None:
         super().__init__(cursor_type="row", **kwargs)
         self.config, self.tz = config, tz
         self.alerts: tuple[AlertLine, ...] = ()
+        self.services: dict[str, ServicePanel] = {}
 
     def where(self, source: str, lang: str) -> str:
         kind, _, rest = source.partition(":")
@@ -50,12 +52,24 @@ class AlertTable(DataTable):
             return f"outbox #{rest}"
         return source
 
-    def show(self, alerts: tuple[AlertLine, ...]) -> None:
+    def details(self, alert: AlertLine, t: Callable[[str], str]) -> str:
+        """The alert's details in the screen's language where the dashboard knows the figures
+        (a service past its target), else the source's own text."""
+        kind, _, code = alert.source.partition(":")
+        panel = self.services.get(code) if kind == "service" else None
+        if alert.kind == "service_past_target" and panel is not None:
+            return t(PAST_TARGET).format(
+                minutes=panel.longest_wait_s // 60, target=panel.target_wait_min
+            )
+        return t(alert.message)
+
+    def show(self, alerts: tuple[AlertLine, ...], services: tuple[ServicePanel, ...] = ()) -> None:
         self.alerts = alerts
+        self.services = {p.code: p for p in services}
         lang = language_of(self)
         rows = []
         for a in alerts:
-            details = lang.t(a.message)
+            details = self.details(a, lang.t)
             if a.acknowledged_by:
                 details = f"{details} ({lang.t('seen by')} {a.acknowledged_by})"
             rows.append((alert_key(a), [
@@ -67,6 +81,7 @@ class AlertTable(DataTable):
         fill_table(self, [(k, lang.t(label)) for k, label in COLUMNS], rows, lang.lang, lang.bidi)
         if rows:
             self.move_cursor(row=min(max(row, 0), len(rows) - 1))
+        self.flush_right()
 
     @property
     def selected(self) -> AlertLine | None:
