@@ -243,6 +243,7 @@ async def test_urgent_ticket_shows_fee_due_until_paid(
         await confirm(pilot, screen)
         await until(pilot, lambda: not screen.urgent_due, what="the fee taken")
         assert str(screen.query_one("#pay-urgent", Static).render()) == ""
+        assert screen.query_one("#pay-purpose", Select).value == "arrears"
     [row] = payment_rows(parts.db)
     assert row.purpose == "urgent_fee" and row.amount_fils == 5_000
 
