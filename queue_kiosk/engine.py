@@ -224,9 +224,17 @@ class QueueEngine:
 
     # -- issue --------------------------------------------------------------------------
     def issue(
-        self, service: str, priority: str = "normal", lang: str = "ar", actor: Actor = KIOSK
+        self,
+        service: str,
+        priority: str = "normal",
+        lang: str = "ar",
+        actor: Actor = KIOSK,
+        national_ref: str | None = None,
     ) -> TicketView:
-        """A new ticket: next gap-free number of the service for the business day."""
+        """A new ticket: next gap-free number of the service for the business day.
+
+        `national_ref` is the kiosk's sealed national-number reference
+        (`queue_kiosk.national.Sealer.seal`), kept for the counter until day close."""
         code_s = self._service_code(service)
         self._check_priority(priority)
         if lang not in LANGS:
@@ -248,7 +256,7 @@ class QueueEngine:
                 business_day=day, service_code=code_s, number=number,
                 code=f"{cfg.prefix}{number:03d}", priority=priority, status=TicketStatus.waiting,
                 issued_at=now, rank_at=rank_at(now, priority, self.policy), lang=lang,
-                estimated_wait_s=wait_s,
+                estimated_wait_s=wait_s, national_ref=national_ref,
             )  # fmt: skip
             s.add(ticket)
             s.flush()
@@ -850,6 +858,26 @@ class QueueEngine:
             self._counter(s, counter)
             t = self._active_ticket(s, counter, lock=False)
             return TicketView.of(t) if t else None
+
+    def national_ref(self, ticket_id: int, actor: Actor) -> str | None:
+        """The sealed national-number reference of a ticket, for the counter's lookup panel
+        (clerk and up; every read audited). None when the customer gave none or the day
+        closed. Open it with `queue_kiosk.national.Sealer.open`."""
+        actor.require(Role.clerk, "read a ticket's national number")
+        if actor.audit_name is None:
+            raise PermissionDenied("reading a national number needs a named staff member")
+        with self.db.write() as s:
+            t = s.get(Ticket, ticket_id)
+            if t is None:
+                raise NotFound(f"no ticket with id {ticket_id}")
+            if t.national_ref is None:
+                return None
+            audit.append(
+                s, at=self.clock(), staff=actor.audit_name, action="ticket.national_ref.read",
+                subject_ref=f"ticket:{t.code};day:{t.business_day.isoformat()}",
+                where=f"counter:{t.counter_number}" if t.counter_number else None,
+            )  # fmt: skip
+            return t.national_ref
 
     def reprint(self, code: str, actor: Actor) -> TicketView:
         """A staff member asks for today's ticket `code` to be printed again: checks the role,

@@ -55,7 +55,7 @@ class ChooseServiceScreen(KioskScreen):
         if button is not None:
             self.ask_for_ticket(button.service.code, self.priority)
 
-    @on(ServiceButton.Pressed)
+    @on(Button.Pressed, "ServiceButton")
     def _service(self, event: Button.Pressed) -> None:
         event.stop()
         assert isinstance(event.button, ServiceButton)

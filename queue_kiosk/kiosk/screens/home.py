@@ -45,15 +45,20 @@ class HomeScreen(KioskScreen):
             head.reverse()
         yield Horizontal(*head, id="header")
         yield Static(lang.show("Choose a service to take a ticket"), id="prompt", classes="text")
+        if any(s.priority for s in self.parts.desk.services()):
+            yield Static(
+                lang.show("Elderly, a disability or pregnant? Press Priority first."),
+                id="hint",
+                classes="text",
+            )
         services = self.parts.desk.services()
         with VerticalScroll(id="services"):
             yield ServiceGrid([(s, s.digit) for s in services])
         actions: list[Button] = []
         if any(s.priority for s in services):
-            actions.append(self.action_button("P", "Priority: elderly, disability, pregnancy",
-                                              "priority"))
+            actions.append(self.action_button("P", "Priority", "priority"))
         if any(s.urgent for s in services):
-            actions.append(self.action_button("U", "Urgent service (fee)", "urgent"))
+            actions.append(self.action_button("U", "Urgent service", "urgent"))
         if self.parts.kiosk.rating:
             actions.append(self.action_button("R", "Rate your visit", "rate"))
         other = "English" if lang.is_rtl else lang.text("العربية")
@@ -74,7 +79,7 @@ class HomeScreen(KioskScreen):
         if button is not None:
             self.ask_for_ticket(button.service.code)
 
-    @on(ServiceButton.Pressed)
+    @on(Button.Pressed, "ServiceButton")
     def _service(self, event: Button.Pressed) -> None:
         event.stop()
         assert isinstance(event.button, ServiceButton)

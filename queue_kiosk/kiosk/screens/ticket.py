@@ -58,15 +58,10 @@ class TicketScreen(KioskScreen):
             yield Static(lang.text(service.name_ar if lang.is_rtl else service.name_en),
                          id="service", classes="text")
             wait_min = round((ticket.estimated_wait_s or 0) / 60)
-            yield Static(
-                lang.row([
-                    lang.label_value("People ahead", str(ticket.ahead or 0)),
-                    lang.label_value("Estimated wait",
-                                     lang.t("about {n} min").format(n=wait_min)),
-                ], sep="    "),
-                id="wait",
-                classes="text",
-            )
+            wait = lang.t("about {n} min").format(n=wait_min)
+            line = (f"{lang.t('People ahead')}: {ticket.ahead or 0}    "
+                    f"{lang.t('Estimated wait')}: {wait}")
+            yield Static(lang.text(line), id="wait", classes="text")
             for note in self.notes():
                 yield Static(lang.show(note) if note.isascii() else lang.text(note),
                              classes="note text")
