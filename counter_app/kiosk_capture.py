@@ -1,7 +1,7 @@
 """The national number the kiosk captured for a ticket, opened for the counter that calls it.
 
-The kiosk keeps only a sealed reference in `Ticket.national_ref` (`queue_kiosk.national`:
-Fernet under a key derived from the branch secret), erased at day close. The counter reads
+The kiosk keeps only a sealed reference in `Ticket.national_ref` (`branch.national_ref`,
+under keys derived from the branch secret), erased at day close. The counter reads
 it through the engine (clerk and up, every read audited), opens it in memory to preload the
 lookup, and never writes the number anywhere.
 """

@@ -4,12 +4,14 @@ opens the panel."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlalchemy import select
 from textual.widgets import Static
 
 from branch.models import AuditEntry, Ticket
+from branch.national_ref import open_sealed, seal
 from counter_app.contributor_lookup import loaded_for
 from counter_app.kiosk_capture import captured_national_number
 from counter_app.lookup_preload import preload_for_ticket
@@ -18,6 +20,17 @@ from queue_kiosk.national import Sealer
 from tests.counter_central.conftest import issue_ticket
 from tests.counter_central.host_app import HostApp
 from tests.counter_central.waiting import until
+
+
+def test_seal_opens_only_with_the_branch_key() -> None:
+    key, other = secrets.token_bytes(32), secrets.token_bytes(32)
+    a, b = seal("9861234567", key), seal("9861234567", key)
+    assert a != b and "9861234567" not in a  # a fresh nonce every time
+    assert open_sealed(a, key) == open_sealed(b, key) == "9861234567"
+    assert open_sealed(a, other) is None
+    flipped = a[:-3] + ("A" if a[-3] != "A" else "B") + a[-2:]
+    assert open_sealed(flipped, key) is None
+    assert open_sealed(None, key) is None and open_sealed("nr1.!!", key) is None
 
 
 def capture(parts: Any, ticket: Any, nn: str) -> None:
