@@ -140,6 +140,8 @@ class Staff(SQLModel, table=True):
     pin_hash: str
     active: bool = True
     created_at: datetime = Field(sa_column=_ts(nullable=False))
+    # The language the counter app last used for this staff member ("ar"/"en"), if any.
+    lang: str | None = Field(default=None, max_length=2)
 
 
 class Ticket(SQLModel, table=True):
@@ -219,6 +221,9 @@ class Ticket(SQLModel, table=True):
     lang: str = Field(default="ar", max_length=2)
     print_state: str = Field(default=PrintState.pending, max_length=8)
     estimated_wait_s: int | None = None
+    # The kiosk's optional national-number step (DESIGN §7): never the number itself, only a
+    # sealed form for the counter's lookup; erased at day close.
+    national_ref: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class TicketEvent(SQLModel, table=True):
@@ -336,3 +341,50 @@ class StaffLockout(SQLModel, table=True):
     failures: int = 0
     locked_until: datetime | None = Field(default=None, sa_column=_ts())
     last_failure_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class Alert(SQLModel, table=True):
+    """Something staff must see: a printer out of paper, central unreachable, a late service.
+
+    At most one open alert per (kind, source): raising it again while open changes nothing.
+    `message` is English source text with no personal data (screens translate it).
+    """
+
+    __table_args__ = (
+        Index(
+            "ux_alert_open",
+            "kind",
+            "source",
+            unique=True,
+            sqlite_where=text("cleared_at IS NULL"),
+            postgresql_where=text("cleared_at IS NULL"),
+        ),
+        Index("ix_alert_raised", "raised_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    source: str = Field(max_length=48)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    raised_at: datetime = Field(sa_column=_ts(nullable=False))
+    cleared_at: datetime | None = Field(default=None, sa_column=_ts())
+    acknowledged_at: datetime | None = Field(default=None, sa_column=_ts())
+    acknowledged_by: str | None = Field(default=None, max_length=64)
+
+
+class Feedback(SQLModel, table=True):
+    """A visitor's rating of one visit (one per ticket), with an optional complaint."""
+
+    __table_args__ = (
+        UniqueConstraint("ticket_id", name="ux_feedback_ticket"),
+        Index("ix_feedback_day", "business_day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int
+    business_day: date
+    service_code: str = Field(max_length=16)
+    rating: int
+    category: str | None = Field(default=None, max_length=32)
+    text: str | None = Field(default=None, max_length=280)
+    created_at: datetime = Field(sa_column=_ts(nullable=False))

@@ -220,6 +220,64 @@ class HallSettings(_Strict):
     display_refresh_s: Annotated[float, Field(ge=0.5, le=3600)] = 10.0
 
 
+_HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$"
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _default_complaint_categories() -> list[NamedCode]:
+    return [
+        NamedCode(code="waiting", name_ar="طول الانتظار", name_en="Waiting time"),
+        NamedCode(code="staff", name_ar="تعامل الموظف", name_en="Staff conduct"),
+        NamedCode(code="procedure", name_ar="الإجراءات", name_en="Procedures"),
+        NamedCode(code="premises", name_ar="المكان والمرافق", name_en="Premises"),
+        NamedCode(code="other", name_ar="أخرى", name_en="Other"),
+    ]
+
+
+class KioskSettings(_Strict):
+    """`[kiosk]`: the touch kiosk (`tabour kiosk`). By default open at all hours."""
+
+    open_days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS))
+    opens: Annotated[str, Field(pattern=_HHMM)] = "00:00"
+    closes: Annotated[str, Field(pattern=_HHMM)] = "24:00"
+    # Services that offer the priority path (elderly, disabled, pregnant); None: every one.
+    priority_services: list[str] | None = None
+    # Services that offer the urgent fast track (fee `[central] urgent_fee_fils`, collected
+    # at the counter).
+    urgent_services: list[str] = Field(default_factory=list)
+    national_number: bool = False
+    # No open counter serves the service: `issue` anyway (and say so) or `refuse`.
+    no_open_counter: Literal["issue", "refuse"] = "issue"
+    idle_timeout_s: Annotated[float, Field(ge=3, le=600)] = 20.0
+    rating: bool = True
+    complaint_categories: list[NamedCode] = Field(default_factory=_default_complaint_categories)
+    # The operator's way out: a key chord, then a manager's username and PIN. None: signal only.
+    exit_chord: str | None = None
+
+    @field_validator("exit_chord")
+    @classmethod
+    def _chord(cls, v: str | None) -> str | None:
+        return None if v is None else _key_string(v)
+
+    @model_validator(mode="after")
+    def _hours(self) -> KioskSettings:
+        if self.opens >= self.closes:
+            raise KeyedProblem("kiosk.closes", f"closes ({self.closes}) must be after opens")
+        _unique_codes(self.complaint_categories, "complaint category")
+        return self
+
+    def is_open(self, weekday: int, hhmm: str) -> bool:
+        """Open on this weekday (Monday 0) at this local time ("HH:MM")?"""
+        return WEEKDAYS[weekday] in self.open_days and self.opens <= hhmm < self.closes
+
+    def allows_priority(self, service: str) -> bool:
+        return self.priority_services is None or service in self.priority_services
+
+    def allows_urgent(self, service: str) -> bool:
+        return service in self.urgent_services
+
+
 class CentralSettings(_Strict):
     base_url: str = "http://127.0.0.1:8765"
     naf_url: str | None = None
@@ -275,6 +333,7 @@ class BranchConfig(_Strict):
     ui: UISettings = Field(default_factory=UISettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     hall: HallSettings = Field(default_factory=HallSettings)
+    kiosk: KioskSettings = Field(default_factory=KioskSettings)
 
     @model_validator(mode="after")
     def _consistent(self) -> BranchConfig:
@@ -300,6 +359,14 @@ class BranchConfig(_Strict):
                     raise KeyedProblem(
                         f"counters[number={c.number}].services", f"unknown service {code!r}"
                     )
+        kiosk = self.kiosk
+        for key, listed in (
+            ("kiosk.priority_services", kiosk.priority_services or []),
+            ("kiosk.urgent_services", kiosk.urgent_services),
+        ):
+            for code in listed:
+                if code not in codes:
+                    raise KeyedProblem(key, f"unknown service {code!r}")
         return self
 
     def service(self, code: str) -> ServiceConfig:

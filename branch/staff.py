@@ -247,3 +247,24 @@ def _audit_auth(
         where=where,
         outcome=outcome,
     )
+
+
+SAVED_LANGS = ("ar", "en")
+
+
+def saved_lang(session: Session, username: str) -> str | None:
+    """The language the counter app last saved for this staff member, if any."""
+    staff = session.get(Staff, username)
+    return None if staff is None else staff.lang
+
+
+def save_lang(session: Session, username: str, lang: str) -> None:
+    """Remember a staff member's language (inside the caller's write transaction)."""
+    if lang not in SAVED_LANGS:
+        raise DomainError(f"unknown language {lang!r}; choose ar or en")
+    staff = session.get(Staff, username)
+    if staff is None:
+        raise NotFound(f"no staff member {username!r}")
+    staff.lang = lang
+    session.add(staff)
+    session.flush()

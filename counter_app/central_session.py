@@ -8,9 +8,10 @@ and Textual's event loop never waits on central, a lock or the network.
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from counter_app.parts import CounterParts
@@ -22,19 +23,26 @@ _lock = threading.Lock()
 
 
 class CentralSession:
-    """Blocking face of one `Central`: `run(lambda c: c.lookup(...))` from any thread."""
+    """Blocking face of one `Central`: `run(lambda c: c.lookup(...))` from any thread.
+
+    The loop runs on a daemon thread: a counter that exits without closing the session (a
+    crash, Ctrl+C) is never held up by it; `close()` shuts the pools down cleanly."""
 
     def __init__(self, factory: Callable[[], Central]) -> None:
-        from anyio.from_thread import start_blocking_portal
-
-        self._portal_cm = start_blocking_portal()
-        self._portal = self._portal_cm.__enter__()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="central-session", daemon=True
+        )
+        self._thread.start()
         self._closed = False
 
         async def build() -> Central:
             return factory()
 
-        self.central: Central = self._portal.call(build)
+        self.central: Central = self._call(build())
+
+    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
 
     def run(self, fn: Callable[[Central], Awaitable[T]]) -> T:
         """Run `fn(central)` on the session's loop and wait for its answer (or its error)."""
@@ -42,16 +50,19 @@ class CentralSession:
         async def go() -> T:
             return await fn(self.central)
 
-        return self._portal.call(go)
+        return self._call(go())
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
         try:
-            self._portal.call(self.central.aclose)
+            self._call(self.central.aclose())
         finally:
-            self._portal_cm.__exit__(None, None, None)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(5)
+            if not self._thread.is_alive():
+                self._loop.close()
 
 
 def central_session(parts: CounterParts) -> CentralSession:

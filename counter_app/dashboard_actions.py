@@ -14,12 +14,13 @@ the audit trail (`Actor.operator`), with the manager's role.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sqlmodel import col, select
 
 from branch.errors import DomainError, PermissionDenied
 from branch.i18n import gettext
-from branch.models import Role
+from branch.models import Alert, Role
 from branch.staff import Actor, authenticate
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ ROLES = {
     "services": Role.manager,
     "acknowledge": Role.supervisor,
 }
+CLEARS_BY_ITSELF = "This alert clears by itself when its cause is fixed"
 REFUSED = "{username} is a {role}: only a {needed} may {action}"
 ACTIONS = {
     "open": "open a counter",
@@ -92,10 +94,17 @@ class DashboardActions:
         self.parts.engine.set_counter_services(counter, services, actor)
         return "counter {counter} serves today: {services}"
 
-    def acknowledge(self, username: str, pin: str, alert_id: int) -> str:
+    def acknowledge(self, username: str, pin: str, kind: str, source: str) -> str:
+        """Acknowledge the open stored alert with this kind and source (the engine audits it).
+        A derived alert has no row: it goes when its cause does."""
+        with self.parts.db.read() as s:
+            alert = s.exec(
+                select(Alert.id).where(
+                    Alert.kind == kind, Alert.source == source, col(Alert.cleared_at).is_(None)
+                )
+            ).first()
+        if alert is None:
+            raise DomainError(CLEARS_BY_ITSELF)
         actor = self.confirm(username, pin, "acknowledge")
-        ack: Callable[..., Any] | None = getattr(self.parts.engine, "acknowledge_alert", None)
-        if ack is None:
-            raise DomainError("alerts cannot be acknowledged on this branch (no alerts table)")
-        ack(alert_id, actor)
+        self.parts.engine.acknowledge_alert(alert, actor)
         return "alert acknowledged"

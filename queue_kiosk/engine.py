@@ -37,6 +37,8 @@ from branch.models import (
 from branch.settings import PRIORITIES, BranchConfig
 from branch.staff import KIOSK, OPERATOR, Actor
 from queue_kiosk import estimate
+from queue_kiosk.alerts import Alerts, AlertView
+from queue_kiosk.feedback import FeedbackBook, FeedbackView
 from queue_kiosk.policy import Candidate, choose, rank_at
 
 OUTCOME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
@@ -222,9 +224,17 @@ class QueueEngine:
 
     # -- issue --------------------------------------------------------------------------
     def issue(
-        self, service: str, priority: str = "normal", lang: str = "ar", actor: Actor = KIOSK
+        self,
+        service: str,
+        priority: str = "normal",
+        lang: str = "ar",
+        actor: Actor = KIOSK,
+        national_ref: str | None = None,
     ) -> TicketView:
-        """A new ticket: next gap-free number of the service for the business day."""
+        """A new ticket: next gap-free number of the service for the business day.
+
+        `national_ref` is the kiosk's sealed national-number reference
+        (`queue_kiosk.national.Sealer.seal`), kept for the counter until day close."""
         code_s = self._service_code(service)
         self._check_priority(priority)
         if lang not in LANGS:
@@ -246,7 +256,7 @@ class QueueEngine:
                 business_day=day, service_code=code_s, number=number,
                 code=f"{cfg.prefix}{number:03d}", priority=priority, status=TicketStatus.waiting,
                 issued_at=now, rank_at=rank_at(now, priority, self.policy), lang=lang,
-                estimated_wait_s=wait_s,
+                estimated_wait_s=wait_s, national_ref=national_ref,
             )  # fmt: skip
             s.add(ticket)
             s.flush()
@@ -627,6 +637,10 @@ class QueueEngine:
                 t.status, t.finished_at, t.outcome = TicketStatus.expired, now, DAY_CLOSED
                 s.add(t)
                 _event(s, t, DAY_CLOSED, now, t.counter_number, actor, was=was)
+            # The kiosk's national-number step is for the day only (DESIGN §7).
+            s.exec(  # type: ignore[call-overload]
+                text("UPDATE ticket SET national_ref = NULL WHERE national_ref IS NOT NULL")
+            )
             closed = 0
             for c in s.exec(select(Counter).where(Counter.active)):
                 if c.status != CounterStatus.closed:
@@ -844,6 +858,73 @@ class QueueEngine:
             self._counter(s, counter)
             t = self._active_ticket(s, counter, lock=False)
             return TicketView.of(t) if t else None
+
+    def national_ref(self, ticket_id: int, actor: Actor) -> str | None:
+        """The sealed national-number reference of a ticket, for the counter's lookup panel
+        (clerk and up; every read audited). None when the customer gave none or the day
+        closed. Open it with `queue_kiosk.national.Sealer.open`."""
+        actor.require(Role.clerk, "read a ticket's national number")
+        if actor.audit_name is None:
+            raise PermissionDenied("reading a national number needs a named staff member")
+        with self.db.write() as s:
+            t = s.get(Ticket, ticket_id)
+            if t is None:
+                raise NotFound(f"no ticket with id {ticket_id}")
+            if t.national_ref is None:
+                return None
+            audit.append(
+                s, at=self.clock(), staff=actor.audit_name, action="ticket.national_ref.read",
+                subject_ref=f"ticket:{t.code};day:{t.business_day.isoformat()}",
+                where=f"counter:{t.counter_number}" if t.counter_number else None,
+            )  # fmt: skip
+            return t.national_ref
+
+    def reprint(self, code: str, actor: Actor) -> TicketView:
+        """A staff member asks for today's ticket `code` to be printed again: checks the role,
+        records a `reprint` event and an audit entry, and resets `print_state` to pending.
+        The caller then prints the returned ticket and records the outcome."""
+        actor.require(Role.clerk, "reprint tickets")
+        if actor.audit_name is None:
+            raise PermissionDenied("a reprint needs a named staff member (--staff)")
+        with self.db.write() as s:
+            now = self.clock()
+            t = self._find(s, code, now, lock=True)
+            t.print_state = "pending"
+            s.add(t)
+            _event(s, t, "reprint", now, None, actor)
+            audit.append(
+                s, at=now, staff=actor.audit_name, action="ticket.reprint",
+                subject_ref=f"ticket:{t.code};day:{t.business_day.isoformat()}",
+            )  # fmt: skip
+            s.flush()
+            return TicketView.of(t)
+
+    # -- alerts and feedback (queue_kiosk.alerts / queue_kiosk.feedback) -----------------
+    @property
+    def alerts(self) -> Alerts:
+        return Alerts(self.db, self.clock)
+
+    def raise_alert(self, kind: str, source: str, message: str) -> AlertView:
+        return self.alerts.raise_alert(kind, source, message)
+
+    def clear_alert(self, kind: str, source: str) -> AlertView | None:
+        return self.alerts.clear_alert(kind, source)
+
+    def acknowledge_alert(self, alert_id: int, actor: Actor) -> AlertView:
+        return self.alerts.acknowledge_alert(alert_id, actor)
+
+    def open_alerts(self) -> list[AlertView]:
+        return self.alerts.open_alerts()
+
+    def record_feedback(
+        self, code: str, rating: int, category: str | None = None, text: str | None = None
+    ) -> FeedbackView:
+        return FeedbackBook(self.db, self.config, self.clock).record_feedback(
+            code, rating, category, text
+        )
+
+    def feedback_for_day(self, day: date | None = None) -> list[FeedbackView]:
+        return FeedbackBook(self.db, self.config, self.clock).for_day(day)
 
     def set_print_state(self, ticket_id: int, state: str) -> None:
         """Record a print job's outcome (pending|printed|failed) on the ticket."""

@@ -85,7 +85,7 @@ def test_bad_ranges_and_groupings_are_one_line_errors(sqlite_db: Database, setti
 def test_the_statistics_index_exists(any_db: Database) -> None:
     names = {ix["name"] for ix in inspect(any_db.engine).get_indexes("ticket")}
     assert "ix_ticket_stats" in names
-    assert any_db.current_revision() == "0006"
+    assert any_db.current_revision() == "0007"
 
 
 def test_p90_is_nearest_rank_rounded_up_to_ten_seconds() -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -25,18 +26,25 @@ from textual.worker import get_current_worker
 
 from branch.errors import TabourError
 from branch.staff import Actor, AuthRefused
-from counter_app.dashboard_actions import DashboardActions, Refused
+from counter_app.dashboard_actions import CLEARS_BY_ITSELF, DashboardActions, Refused
 from counter_app.dashboard_alerts import derived_source, with_late_services
 from counter_app.parts import CounterParts
 from counter_app.screens.dashboard_dialogs import PinDialog, ServicesDialog
-from counter_app.widgets.dashboard.alerts import AlertTable
+from counter_app.widgets.dashboard.alerts import KIND_LABELS, AlertTable
 from counter_app.widgets.dashboard.chart import HourChart
 from counter_app.widgets.dashboard.counters import CounterTable
 from counter_app.widgets.dashboard.feedback import FeedbackPanel
 from counter_app.widgets.dashboard.format import share
 from counter_app.widgets.dashboard.keys import KeyBar
 from counter_app.widgets.dashboard.services import ServiceBoard
-from queue_kiosk.dashboard_data import DashboardData, dashboard_snapshot
+from queue_kiosk.alerts import alert_source
+from queue_kiosk.dashboard_data import (
+    AlertSource,
+    DashboardData,
+    FeedbackSource,
+    dashboard_snapshot,
+)
+from queue_kiosk.feedback import feedback_source
 from tui.clock import TabourClock
 from tui.lang import LanguageChanged, language_of
 from tui.live import DataChanged
@@ -64,8 +72,9 @@ class DashboardScreen(Screen):
         self.config = parts.settings.config
         self.tz = parts.settings.tz
         self.actions = DashboardActions(parts)
-        self.alert_source = derived_source(None)
-        self.feedback_source = None
+        self.stored_alerts: AlertSource = alert_source  # the alerts table (queue_kiosk.alerts)
+        self.stored: frozenset[tuple[str, str]] = frozenset()
+        self.feedback_source: FeedbackSource | None = feedback_source
         self.data: DashboardData | None = None
         self.loads = 0  # snapshots shown (tests wait on it)
         self.message = ""
@@ -94,24 +103,41 @@ class DashboardScreen(Screen):
         self.set_interval(SLOW_REFRESH_S, self.load)
 
     # -- data -----------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="dashboard-load", exit_on_error=False)
-    def load(self) -> None:
+    def snapshot(self) -> tuple[DashboardData, frozenset[tuple[str, str]]]:
+        """One refresh (blocking: the worker calls it): the snapshot with every alert, and
+        which alerts are stored rows (those can be acknowledged)."""
+        stored: set[tuple[str, str]] = set()
+
+        def stored_source(session, config, now):  # type: ignore[no-untyped-def]
+            lines = self.stored_alerts(session, config, now)
+            stored.update((a.kind, a.source) for a in lines)
+            return lines
+
         data = dashboard_snapshot(
             self.parts.db, self.config, self.parts.clock(),
-            alert_source=self.alert_source, feedback_source=self.feedback_source,
+            alert_source=derived_source(stored_source), feedback_source=self.feedback_source,
         )  # fmt: skip
-        data = with_late_services(data)
+        return with_late_services(data), frozenset(stored)
+
+    @work(thread=True, exclusive=True, group="dashboard-load", exit_on_error=False)
+    def load(self) -> None:
+        try:
+            data, stored = self.snapshot()
+        except (TabourError, SQLAlchemyError) as exc:
+            line = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            self.app.call_from_thread(self.say, f"{type(exc).__name__}: {line}", True)
+            return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.show, data)
+            self.app.call_from_thread(self.show, data, stored)
 
     def on_data_changed(self, _: DataChanged) -> None:
         self.load()
 
-    def show(self, data: DashboardData) -> None:
-        self.data = data
+    def show(self, data: DashboardData, stored: frozenset[tuple[str, str]] = frozenset()) -> None:
+        self.data, self.stored = data, stored
         self.query_one(ServiceBoard).show(data.services)
         self.query_one(CounterTable).show(data.counters)
-        self.query_one(AlertTable).show(data.alerts)
+        self.query_one(AlertTable).show(data.alerts, data.services)
         self.query_one(HourChart).show(data.hours)
         self.query_one(FeedbackPanel).show(data.feedback, self.feedback_source is not None)
         self.render_totals()
@@ -156,7 +182,7 @@ class DashboardScreen(Screen):
         self.render_labels()
         self.query_one(ServiceBoard).relabel()
         if self.data is not None:
-            self.show(self.data)
+            self.show(self.data, self.stored)
 
     # -- one-line messages ------------------------------------------------------------------
     def say(self, message: str, error: bool = False) -> None:
@@ -262,14 +288,13 @@ class DashboardScreen(Screen):
         if alert is None:
             self.say(lang.t("No alert to acknowledge"), error=True)
             return
-        alert_id = getattr(alert, "id", None)
-        if alert_id is None:
-            self.say(lang.t("This alert clears by itself when its cause is fixed"), error=True)
+        if (alert.kind, alert.source) not in self.stored:
+            self.say(lang.t(CLEARS_BY_ITSELF), error=True)
             return
         done = lang.t("Alert acknowledged")
+        what = f"{lang.t('Acknowledge alert')}: {lang.t(KIND_LABELS.get(alert.kind, alert.kind))}"
         self._with_pin(
-            lang.t("Acknowledge alert"),
-            lambda u, p: (self.actions.acknowledge(u, p, alert_id), done)[1],
+            what, lambda u, p: (self.actions.acknowledge(u, p, alert.kind, alert.source), done)[1]
         )
 
     def action_language(self) -> None:

@@ -19,10 +19,9 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from branch import staff as staff_mod
 from branch.clock import as_utc
 from branch.models import Counter
-from branch.staff import Actor, StaffLocked, authenticate
+from branch.staff import Actor, StaffLocked, authenticate, saved_lang
 from counter_app import keys
 from counter_app.messages import SignedIn
 from counter_app.parts import CounterParts
@@ -72,8 +71,9 @@ class LoginScreen(Screen):
                          id="choose-title", classes="text")  # fmt: skip
             yield OptionList(*self._options(), id="counters")
             yield StatusLine(id="status")
+        quit_key = Binding("ctrl+q", "sign_out", "Quit", id="counter.sign_out")
         yield KeyBar([Binding("tab", "", "Next field"), Binding("enter", "", "Sign in"),
-                      *keys.APP], id="keys")  # fmt: skip
+                      keys.APP[0], quit_key], id="keys")  # fmt: skip
 
     def _options(self) -> list[Option]:
         lang = language_of(self)
@@ -172,12 +172,11 @@ class LoginScreen(Screen):
         self.app.call_from_thread(self._choose, actor, free, lang)
 
     def _saved_lang(self, actor: Actor) -> str | None:
-        saved = getattr(staff_mod, "saved_lang", None)  # with the staff language (0007)
-        if saved is None or actor.username is None:
+        if actor.username is None:
             return None
         try:
             with self.parts.db.read() as s:
-                return saved(s, actor.username)
+                return saved_lang(s, actor.username)
         except Exception:
             return None
 

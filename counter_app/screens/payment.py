@@ -416,7 +416,11 @@ class PaymentScreen(Screen):
         changed = [(v.id, v.status, v.delivery) for v in views] != [
             (v.id, v.status, v.delivery) for v in self.payments
         ] or urgent_due != self.urgent_due
+        fee_just_paid = self.urgent_due and not urgent_due
         self.payments, self.urgent_due = views, urgent_due
+        if fee_just_paid and self.purpose == flow.URGENT_FEE:  # what is left is the dues
+            self.purpose = self._default_purpose()
+            self.query_one("#pay-purpose", Select).value = self.purpose
         if changed:
             self.render_state()
 

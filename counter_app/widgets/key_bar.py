@@ -16,9 +16,10 @@ def key_label(key: str) -> str:
 
 
 class KeyBar(Static):
-    def __init__(self, bindings: list[Binding], **kw) -> None:
+    def __init__(self, bindings: list[Binding], per_row: int = 8, **kw) -> None:
         super().__init__("", **kw)
         self.bindings = bindings
+        self.per_row = per_row
 
     def keys_for(self, binding: Binding) -> str:
         keymap = getattr(self.app, "_keymap", {}) or {}
@@ -28,7 +29,8 @@ class KeyBar(Static):
     def render(self) -> str:
         lang = language_of(self)
         items = [f"{self.keys_for(b)} {lang.t(b.description)}" for b in self.bindings]
-        return lang.row(items, sep="  ")
+        rows = [items[i : i + self.per_row] for i in range(0, len(items), self.per_row)]
+        return "\n".join(lang.row(r, sep="  ") for r in rows)
 
 
 __all__ = ["KeyBar"]

@@ -3,7 +3,6 @@ customer waited and, while serving, the serving timer. Idle and paused states sa
 
 from __future__ import annotations
 
-from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
@@ -42,12 +41,16 @@ class TicketPanel(Static):
         lang = language_of(self)
         return Text(lang.text(text), style=style, justify="right" if lang.is_rtl else "left")
 
-    def render(self) -> Group:
+    def render(self) -> Text:
+        """One `Text` (not a Rich group), so the CSS `text-align` mirrors it in Arabic."""
+        return Text("\n").join(self._lines())
+
+    def _lines(self) -> list[Text]:
         lang = language_of(self)
         q = self.queue
         title = self._line(lang.t("Current ticket"), "bold")
         if q is None:
-            return Group(title, self._line(lang.t("loading…")))
+            return [title, self._line(lang.t("loading…"))]
         cur = q.current
         lines: list[Text] = [title, Text("")]
         if cur is None:
@@ -78,7 +81,7 @@ class TicketPanel(Static):
             codes = " ".join(p.code for p in q.parked)
             lines.append(Text(""))
             lines.append(self._line(lang.t("Parked") + f": {codes}"))
-        return Group(*lines)
+        return lines
 
     def _service(self, code: str) -> str:
         lang = language_of(self)

@@ -6,24 +6,29 @@ came out of the (virtual) counter printer."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from typing import Any
 
+import pytest
 from PIL import Image
 from sqlalchemy import func, select
 from textual.widgets import DataTable, Input, Select, Static
 
 from branch.clock import utc_now
-from branch.models import OutboxItem, Payment
+from branch.models import OutboxItem, Payment, Role
+from branch.settings import load_settings
+from branch.staff import Actor
+from counter_app.central_session import close_central_session
 from counter_app.contributor_lookup import load_contributor
-from counter_app.payment_flow import receipt_printer
+from counter_app.payment_flow import close_receipt_printer, receipt_printer
 from counter_app.screens.payment import PaymentScreen
 from counter_app.screens.payment_dialogs import ConfirmPaymentDialog, ReversalDialog
 from sync import link_state, outbox
 from sync.breaker import BreakerSnapshot, BreakerState
 from sync.client import CentralClient
 from sync.relay import Relay
-from tests.counter_central.conftest import CLERK_PIN, SUPERVISOR_PIN, issue_ticket
+from tests.counter_central.conftest import CLERK_PIN, SUPERVISOR_PIN, issue_ticket, make_parts
 from tests.counter_central.host_app import HostApp
 from tests.counter_central.waiting import until
 
@@ -243,6 +248,7 @@ async def test_urgent_ticket_shows_fee_due_until_paid(
         await confirm(pilot, screen)
         await until(pilot, lambda: not screen.urgent_due, what="the fee taken")
         assert str(screen.query_one("#pay-urgent", Static).render()) == ""
+        assert screen.query_one("#pay-purpose", Select).value == "arrears"
     [row] = payment_rows(parts.db)
     assert row.purpose == "urgent_fee" and row.amount_fils == 5_000
 
@@ -283,3 +289,74 @@ async def test_reversal_refused_to_a_clerk_done_by_a_supervisor(
     with parts.db.read() as s:
         kinds = [i.kind for i in s.execute(select(OutboxItem).order_by(OutboxItem.id)).scalars()]
     assert kinds == [outbox.PAYMENT_CREATE, outbox.PAYMENT_CONFIRM, outbox.PAYMENT_REVERSE]
+
+
+def relay_once(db: Any, url: str) -> None:
+    async def go() -> None:
+        relay = Relay(db, CentralClient({"ssc": url}, timeout_s=2.0), backoff_base_s=0.01,
+                      backoff_cap_s=0.05, before_round=None)  # fmt: skip
+        try:
+            await relay.run_once()
+        finally:
+            await relay.client.aclose()
+
+    asyncio.run(go())
+
+
+async def test_central_down_in_the_middle_of_a_payment(
+    parts_for: Any, central: Any, staff: Any
+) -> None:
+    parts = parts_for(central)
+    ticket = issue_ticket(parts)
+    await asyncio.to_thread(
+        load_contributor, parts, staff["clerk"], "national_number", central.nn(0), ticket
+    )
+    screen = PaymentScreen(parts, staff["clerk"], ticket)
+    async with HostApp(parts, lambda: screen).run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: pilot.app.screen is screen)
+        screen.query_one("#pay-amount", Input).value = "3.500"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmPaymentDialog))
+        central.faults(outage=True)  # central goes down while the clerk confirms
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.taken == 1, what="the payment")
+        await asyncio.to_thread(relay_once, parts.db, central.url)
+        await until(pilot, lambda: screen.payments and screen.payments[0].last_error,
+                    what="the failed delivery seen")  # fmt: skip
+        assert screen.payments[0].status == "pending"  # the cash is taken; nothing failed
+        central.faults()
+        await asyncio.to_thread(drain, parts.db, central.url)
+        await until(pilot, lambda: screen.payments[0].status == "confirmed",
+                    what="confirmed once central is back")  # fmt: skip
+    [row] = payment_rows(parts.db)
+    assert list(central.payments([row.client_payment_id])) == [row.client_payment_id]
+    assert len(central.payments([row.client_payment_id])[row.client_payment_id]) == 1
+
+
+@pytest.mark.postgres
+async def test_payment_state_follows_the_relay_on_postgresql(
+    postgres_db: Any, postgres_url: str, branch_home: Any, central: Any
+) -> None:
+    """PostgreSQL's notifier hears the queue, not the relay: the screen still follows."""
+    settings = load_settings({**os.environ, "TABOUR_DATABASE_URL": postgres_url})
+    parts = make_parts(settings, central)
+    try:
+        ticket = issue_ticket(parts)
+        clerk = Actor("sara", Role.clerk)
+        await asyncio.to_thread(
+            load_contributor, parts, clerk, "national_number", central.nn(0), ticket
+        )
+        screen = PaymentScreen(parts, clerk, ticket)
+        async with HostApp(parts, lambda: screen).run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: pilot.app.screen is screen)
+            screen.query_one("#pay-amount", Input).value = "2.000"
+            await confirm(pilot, screen)
+            assert screen.taken == 1, status(screen)
+            await until(pilot, lambda: [p.status for p in screen.payments] == ["pending"])
+            await asyncio.to_thread(drain, parts.db, central.url)
+            await until(pilot, lambda: [p.status for p in screen.payments] == ["confirmed"],
+                        what="confirmed on PostgreSQL")  # fmt: skip
+    finally:
+        close_central_session(parts)
+        close_receipt_printer(parts)
+        parts.db.dispose()

@@ -22,6 +22,9 @@ SIZE = (160, 45)
 
 def morning_with_alerts(parts: CounterParts, clock: FixedClock) -> None:
     busy_morning(parts.db, parts.settings, clock)
+    parts.engine.raise_alert("paper_near_end", "printer:kiosk", "paper near its end")
+    parts.engine.record_feedback("A001", 5)
+    parts.engine.record_feedback("A003", 2, None, "waited too long in the heat")
     at = datetime(2026, 11, 22, 6, 20, tzinfo=UTC)
     link_state.publish(parts.db, BreakerSnapshot("ssc", BreakerState.open, 3,
                                                  "connection refused", 5.0, "unreachable"), at)  # fmt: skip
@@ -42,6 +45,16 @@ def test_dashboard(snap_compare, parts: CounterParts, clock: FixedClock, lang: s
     morning_with_alerts(parts, clock)
     app = ManagerApp(parts, lang, actor=HUDA, live=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_dashboard_at_the_counter_size(
+    snap_compare, parts: CounterParts, clock: FixedClock, lang: str
+) -> None:
+    """Opened from the counter app (120×36): the least urgent columns make room."""
+    morning_with_alerts(parts, clock)
+    app = ManagerApp(parts, lang, actor=HUDA, live=False)
+    assert snap_compare(app, terminal_size=(120, 36), run_before=loaded)
 
 
 @pytest.mark.parametrize("lang", ["ar", "en"])

@@ -12,7 +12,7 @@ from textual.widgets import Input
 
 from branch.i18n import gettext
 from branch.settings import demo_config_text
-from branch.staff import WRONG_PIN, StaffLocked
+from branch.staff import WRONG_PIN, StaffLocked, saved_lang
 from counter_app.manager_app import ManagerApp
 from counter_app.parts import CounterParts
 from counter_app.screens.dashboard import DashboardScreen
@@ -33,6 +33,16 @@ async def sign_in(pilot, username: str, pin: str) -> None:
     await pilot.press(*username, "tab", *pin, "enter")
 
 
+def lang_of(parts: CounterParts, username: str) -> str | None:
+    with parts.db.read() as s:
+        return saved_lang(s, username)
+
+
+def answered(login: ManagerLoginScreen, lang: str) -> bool:
+    """The sign-in worker has answered (not the "Checking..." shown while it runs)."""
+    return login.message not in ("", gettext("Checking...", lang))
+
+
 async def test_sign_in_flow(parts: CounterParts) -> None:
     app = ManagerApp(parts, "en", live=False)
     async with run_at(app, SIZE) as pilot:
@@ -51,10 +61,19 @@ async def test_sign_in_flow(parts: CounterParts) -> None:
         await sign_in(pilot, "huda", "4444")
         await until(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.loads)
         assert app.screen.actor.username == "huda" and app.signed_in == app.screen.actor
+        # Ctrl+L: Arabic, saved for huda's next sign-in
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: app.language.lang == "ar")
+        await until(pilot, lambda: lang_of(parts, "huda") == "ar")
         # Escape signs out: back to the sign-in screen
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, ManagerLoginScreen))
         assert app.signed_in is None
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: app.language.lang == "en")
+        await sign_in(pilot, "huda", "4444")
+        await until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        assert app.language.lang == "ar"  # her saved language
 
 
 async def test_sign_in_in_arabic_and_lockout(parts: CounterParts) -> None:
@@ -65,14 +84,14 @@ async def test_sign_in_in_arabic_and_lockout(parts: CounterParts) -> None:
         await until(pilot, lambda: login.message == gettext(WRONG_PIN, "ar"))
         for _ in range(4):
             await sign_in(pilot, "lina", "9")
-            await until(pilot, lambda: login.message != "")
+            await until(pilot, lambda: answered(login, "ar"))
         locked = gettext(StaffLocked.MSGID, "ar").format(
             username="lina", failures=5, until="09:05:00 Asia/Amman"
         )  # the end of the lock in the branch's time zone (fixed clock: 09:00)
         assert login.message == locked
         # locked: even the right PIN is refused until the lock ends
         await sign_in(pilot, "lina", "3333")
-        await until(pilot, lambda: login.message != "")
+        await until(pilot, lambda: answered(login, "ar"))
         assert isinstance(app.screen, ManagerLoginScreen) and login.message == locked
 
 

@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from branch.clock import utc_now
 from branch.db import Database
 from branch.settings import Settings, UISettings
-from branch.staff import add_staff
+from branch.staff import Actor, actor_for, add_staff
 from counter_app.app import CounterApp
 from counter_app.parts import CounterParts
 from queue_kiosk.engine import QueueEngine
@@ -43,6 +43,11 @@ def add_demo_staff(db: Database, now: datetime) -> None:
         for username, role, pin in STAFF:
             add_staff(s, username=username, display_name=username.title(), role=role, pin=pin,
                       now=now)  # fmt: skip
+
+
+def actor(db: Database, username: str) -> Actor:
+    with db.read() as s:
+        return actor_for(s, username)
 
 
 def with_keys(settings: Settings, keys: dict[str, str]) -> Settings:
@@ -111,6 +116,6 @@ async def act(pilot: Pilot, *keys: str) -> str:
 
 
 __all__ = [
-    "STAFF", "act", "add_demo_staff", "idle", "make_app", "make_parts", "offline_link",
+    "STAFF", "act", "actor", "add_demo_staff", "idle", "make_app", "make_parts", "offline_link",
     "online_link", "sign_in", "status", "until", "with_keys",
 ]  # fmt: skip

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from textual.widgets import DataTable
-
 from branch.settings import BranchConfig
 from counter_app.widgets.dashboard.format import DASH, clock_time, duration, prefixes
+from counter_app.widgets.dashboard.rtl_table import RtlTable
 from queue_kiosk.dashboard_data import CounterPanel
 from tui.bidi import fill_table
 from tui.lang import language_of
@@ -24,7 +23,7 @@ COLUMNS = (
 )
 
 
-class CounterTable(DataTable):
+class CounterTable(RtlTable):
     """The branch's counters; the cursor row is the counter a manager action applies to."""
 
     def __init__(self, config: BranchConfig, tz: ZoneInfo, **kwargs) -> None:
@@ -52,6 +51,7 @@ class CounterTable(DataTable):
         fill_table(self, [(k, lang.t(label)) for k, label in COLUMNS], rows, lang.lang, lang.bidi)
         if rows:
             self.move_cursor(row=min(max(row, 0), len(rows) - 1))
+        self.flush_right()
 
     @property
     def selected(self) -> CounterPanel | None:

@@ -1,0 +1,1 @@
+"""The touch kiosk: customers take a ticket, it prints, they rate their visit."""

@@ -1,0 +1,1 @@
+"""The kiosk's screens; each takes its parts from `KioskParts`."""

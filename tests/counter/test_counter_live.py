@@ -1,0 +1,84 @@
+"""Across processes: a ticket another process issues appears on the counter without a key
+press; two counter apps in two processes pressing call next at once never get one ticket."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from branch.db import Database
+from branch.settings import Settings
+from queue_kiosk.engine import QueueEngine
+from tests.support.cli import ROOT, tabour, tabour_env
+from tests.support.counter_app import make_app, make_parts, sign_in, until
+from tui.testing import run_at
+
+
+def waiting(app, service: str) -> int:
+    return next(line.waiting for line in app.main.queue.lines if line.service == service)
+
+
+async def test_a_ticket_issued_by_another_process_appears_without_a_key(
+    settings: Settings, db: Database, branch_home: Path
+) -> None:
+    app = make_app(make_parts(settings, db, counter=1))  # the real clock: the CLI's day
+    async with run_at(app, (120, 36)) as pilot:
+        await sign_in(pilot)
+        assert waiting(app, "CONTRIB") == 0
+        proc = tabour(branch_home, "ticket", "issue", "--service", "CONTRIB", "--json")
+        assert proc.returncode == 0, proc.stderr
+        code = json.loads(proc.stdout)["code"]
+        await until(pilot, lambda: waiting(app, "CONTRIB") == 1)  # no key pressed
+        assert app.main.queue.next_codes == [code]
+        proc = tabour(branch_home, "ticket", "call", "--counter", "2", "--json")
+        assert proc.returncode == 0, proc.stderr  # another counter takes it
+        await until(pilot, lambda: waiting(app, "CONTRIB") == 0)
+
+
+def test_two_counter_apps_in_two_processes_never_call_one_ticket(
+    settings: Settings, db: Database, branch_home: Path, tmp_path: Path
+) -> None:
+    eng = QueueEngine(db, settings.config)
+    issued = {eng.issue("CONTRIB").code for _ in range(24)}
+    issued |= {eng.issue("INQUIRY").code for _ in range(6)}
+    go = tmp_path / "go"
+    outs = [tmp_path / "c1.json", tmp_path / "c2.json"]
+    env = tabour_env(branch_home)
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.support.counter_racer",
+                str(n),
+                user,
+                pin,
+                str(go),
+                str(out),
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        for n, user, pin, out in ((1, "sara", "1111", outs[0]), (2, "omar", "2222", outs[1]))
+    ]
+    try:
+        deadline = time.monotonic() + 180
+        while not all(Path(f"{o}.ready").exists() for o in outs):
+            assert all(p.poll() is None for p in procs), "a counter process died"
+            assert time.monotonic() < deadline, "the counters did not sign in"
+            time.sleep(0.05)
+        go.write_text("go")
+        for p in procs:
+            assert p.wait(timeout=240) == 0
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    called = [json.loads(o.read_text()) for o in outs]
+    every = called[0] + called[1]
+    assert len(every) == len(set(every)) == len(issued)  # nobody got a ticket twice
+    assert set(every) == issued
+    assert called[0] and called[1]  # both really raced

@@ -1,0 +1,86 @@
+"""SVG snapshots of the kiosk screens in Arabic and English at 100x30, fixed clock and data."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from textual.pilot import Pilot
+
+from queue_kiosk.kiosk.screens.choose import ChooseServiceScreen
+from queue_kiosk.kiosk.screens.notice import NoticeScreen
+from queue_kiosk.kiosk.screens.priority import PriorityScreen
+from queue_kiosk.kiosk.screens.ticket import TicketScreen
+from tui.testing import settle
+
+SIZE = (100, 30)
+LANGS = ["ar", "en"]
+
+
+async def reach(pilot: Pilot, pred) -> None:
+    deadline = time.monotonic() + 30
+    while not pred():
+        assert time.monotonic() < deadline, "the kiosk did not reach the screen"
+        await pilot.pause(0.05)
+    await settle(pilot)
+
+
+def on(kind):
+    async def run(pilot: Pilot) -> None:
+        await reach(pilot, lambda: isinstance(pilot.app.screen, kind))
+
+    return run
+
+
+def keys(*pressed: str, then):
+    async def run(pilot: Pilot) -> None:
+        await pilot.press(*pressed)
+        await then(pilot)
+
+    return run
+
+
+async def ticket_done(pilot: Pilot) -> None:
+    await reach(
+        pilot,
+        lambda: isinstance(pilot.app.screen, TicketScreen) and pilot.app.screen.state != "printing",
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_kiosk_home(snap_compare, make_kiosk, lang: str) -> None:
+    assert snap_compare(make_kiosk(lang), terminal_size=SIZE, run_before=settle)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_kiosk_priority(snap_compare, make_kiosk, lang: str) -> None:
+    app = make_kiosk(lang)
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys("p", then=on(PriorityScreen)))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_kiosk_urgent_services(snap_compare, make_kiosk, lang: str) -> None:
+    app = make_kiosk(lang)
+    assert snap_compare(
+        app, terminal_size=SIZE, run_before=keys("u", then=on(ChooseServiceScreen))
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_kiosk_ticket(snap_compare, make_kiosk, engine, lang: str) -> None:
+    for _ in range(3):
+        engine.issue("CONTRIB")
+    app = make_kiosk(lang)
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys("1", then=ticket_done))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_kiosk_ticket_print_failed(snap_compare, make_kiosk, lang: str) -> None:
+    app = make_kiosk(lang, fault="paper_out")
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys("u", "2", then=ticket_done))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_kiosk_closed(snap_compare, make_kiosk, lang: str) -> None:
+    app = make_kiosk(lang, opens="12:00", closes="15:00")
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys("1", then=on(NoticeScreen)))
