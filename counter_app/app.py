@@ -13,7 +13,7 @@ from typing import ClassVar
 from textual.app import App
 from textual.screen import ModalScreen
 
-from branch import staff as staff_mod
+from branch.staff import save_lang
 from counter_app import keys
 from counter_app.messages import SignedIn, SignedOut
 from counter_app.parts import CounterParts
@@ -66,14 +66,13 @@ class CounterApp(App):
     def action_language(self) -> None:
         self.language.toggle()
         main = self.main
-        save = getattr(staff_mod, "save_lang", None)  # with the staff language (0007)
-        if main is None or save is None or main.actor.username is None:
+        if main is None or main.actor.username is None:
             return
         username, lang, db = main.actor.username, self.language.lang, self.parts.db
 
         def work() -> None:
             with db.write() as s:
-                save(s, username, lang)
+                save_lang(s, username, lang)
 
         self.run_worker(work, thread=True, group="save-lang", exit_on_error=False)
 

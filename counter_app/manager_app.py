@@ -8,15 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from branch.staff import Actor
+from branch.staff import Actor, save_lang
 from counter_app.parts import CounterParts
 from counter_app.screens.dashboard import DashboardScreen
 from counter_app.screens.manager_login import ManagerLoginScreen
 from tui.keymap import apply_keymap
-from tui.lang import Language
+from tui.lang import Language, LanguageChanged
 from tui.live import start_live_updates
 from tui.theme import BASE_TCSS, use_theme
 
@@ -57,3 +58,13 @@ class ManagerApp(App):
 
     def _signed_out(self, _: object = None) -> None:
         self.signed_in = None
+
+    def on_language_changed(self, message: LanguageChanged) -> None:
+        if self.signed_in is not None and self.signed_in.username:
+            self.save_language(self.signed_in.username, message.lang)
+
+    @work(thread=True, group="manager-lang", exit_on_error=False)
+    def save_language(self, username: str, lang: str) -> None:
+        """Remember the staff member's language for their next sign-in (any Tabour app)."""
+        with self.parts.db.write() as s:
+            save_lang(s, username, lang)

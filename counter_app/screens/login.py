@@ -19,10 +19,9 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from branch import staff as staff_mod
 from branch.clock import as_utc
 from branch.models import Counter
-from branch.staff import Actor, StaffLocked, authenticate
+from branch.staff import Actor, StaffLocked, authenticate, saved_lang
 from counter_app import keys
 from counter_app.messages import SignedIn
 from counter_app.parts import CounterParts
@@ -173,12 +172,11 @@ class LoginScreen(Screen):
         self.app.call_from_thread(self._choose, actor, free, lang)
 
     def _saved_lang(self, actor: Actor) -> str | None:
-        saved = getattr(staff_mod, "saved_lang", None)  # with the staff language (0007)
-        if saved is None or actor.username is None:
+        if actor.username is None:
             return None
         try:
             with self.parts.db.read() as s:
-                return saved(s, actor.username)
+                return saved_lang(s, actor.username)
         except Exception:
             return None
 

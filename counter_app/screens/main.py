@@ -9,6 +9,7 @@ arrive as `tui.live.DataChanged` and trigger one coalesced re-read.
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
@@ -63,6 +64,7 @@ class MainScreen(Screen):
         self._reloading = False
         self._dirty = False
         self.actions_done = 0  # answers on the status line (done or refused): tests, bench
+        self.painted_at = 0.0  # perf_counter when an action's answer was last on screen (bench)
 
     # -- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -207,9 +209,13 @@ class MainScreen(Screen):
             self._refused(exc)
         elif ok is not None:
             message, queue, now = ok
-            self.say(message)
             if queue is not None and now is not None:
                 self.show_queue(queue, now)
+            self.say(message)
+        self.call_after_refresh(self._painted)
+
+    def _painted(self) -> None:
+        self.painted_at = time.perf_counter()
 
     def _preload(self) -> None:
         """The kiosk-captured lookup of the ticket just called (central panels' part)."""

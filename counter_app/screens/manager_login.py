@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from branch.errors import TabourError
-from branch.staff import Actor, AuthRefused, StaffLocked, authenticate
+from branch.staff import Actor, AuthRefused, StaffLocked, authenticate, saved_lang
 from counter_app.dashboard_actions import ROLES
 from counter_app.parts import CounterParts
 from tui.clock import TabourClock
@@ -99,13 +99,14 @@ class ManagerLoginScreen(Screen):
         try:
             with self.parts.db.write() as s:
                 actor = authenticate(s, username, pin, self.parts.clock(), where="manager")
+                saved = saved_lang(s, username)
         except StaffLocked as exc:
             self.app.call_from_thread(self.refused, exc.shown_in(self.parts.settings.tz))
             return
         except TabourError as exc:
             self.app.call_from_thread(self.refused, exc)
             return
-        self.app.call_from_thread(self.accepted, actor)
+        self.app.call_from_thread(self.accepted, actor, saved)
 
     def refused(self, exc: TabourError) -> None:
         lang = language_of(self)
@@ -114,7 +115,7 @@ class ManagerLoginScreen(Screen):
         pin.value = ""
         pin.focus()
 
-    def accepted(self, actor: Actor) -> None:
+    def accepted(self, actor: Actor, saved: str | None = None) -> None:
         lang = language_of(self)
         self.query_one("#pin", Input).value = ""
         if actor.role.level < ROLES["open"].level:
@@ -124,4 +125,6 @@ class ManagerLoginScreen(Screen):
             self.query_one("#username", Input).focus()
             return
         self.say("")
+        if saved is not None:  # the language this staff member last chose (any Tabour app)
+            lang.set(saved)
         self.post_message(self.SignedIn(actor))

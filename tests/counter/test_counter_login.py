@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from branch.i18n import rtl
 from branch.models import AuditEntry, Counter
+from branch.staff import saved_lang
 from queue_kiosk.engine import QueueEngine
 from tests.support.cli import tabour
 from tests.support.counter_app import act, make_app, make_parts, sign_in, status, until, with_keys
@@ -133,3 +134,29 @@ def test_counter_subcommands_still_work(branch_home, db) -> None:
     assert proc.returncode == 0, proc.stderr and '"status": "open"' in proc.stdout
     with db.read() as s:
         assert s.get(Counter, 5).status == "open"
+
+
+async def test_each_staff_member_gets_their_saved_language(settings, db, clock) -> None:
+    app = make_app(make_parts(settings, db, counter=1, clock=clock), lang="en")
+    async with run_at(app, (120, 36)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("ctrl+l")  # sara works in Arabic: saved for her
+        await until(pilot, lambda: app.language.lang == "ar")
+        await until(pilot, lambda: saved(db, "sara") == "ar")
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: app.screen.id == "sign-out")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is app.login)
+        await pilot.press("ctrl+l")  # the next person wants English at the sign-in
+        await until(pilot, lambda: app.language.lang == "en")
+        await sign_in(pilot, "omar", "2222")  # omar saved nothing: stays English
+        assert app.language.lang == "en" and saved(db, "omar") is None
+    app = make_app(make_parts(settings, db, counter=3, clock=clock), lang="en")
+    async with run_at(app, (120, 36)) as pilot:
+        await sign_in(pilot)  # sara again, elsewhere: Arabic without asking
+        await until(pilot, lambda: app.language.lang == "ar" and app.has_class("-rtl"))
+
+
+def saved(db, username: str) -> str | None:
+    with db.read() as s:
+        return saved_lang(s, username)

@@ -12,7 +12,7 @@ from textual.widgets import Input
 
 from branch.i18n import gettext
 from branch.settings import demo_config_text
-from branch.staff import WRONG_PIN, StaffLocked
+from branch.staff import WRONG_PIN, StaffLocked, saved_lang
 from counter_app.manager_app import ManagerApp
 from counter_app.parts import CounterParts
 from counter_app.screens.dashboard import DashboardScreen
@@ -31,6 +31,11 @@ async def sign_in(pilot, username: str, pin: str) -> None:
     screen.query_one("#username", Input).value = ""
     screen.query_one("#username", Input).focus()
     await pilot.press(*username, "tab", *pin, "enter")
+
+
+def lang_of(parts: CounterParts, username: str) -> str | None:
+    with parts.db.read() as s:
+        return saved_lang(s, username)
 
 
 def answered(login: ManagerLoginScreen, lang: str) -> bool:
@@ -56,10 +61,19 @@ async def test_sign_in_flow(parts: CounterParts) -> None:
         await sign_in(pilot, "huda", "4444")
         await until(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.loads)
         assert app.screen.actor.username == "huda" and app.signed_in == app.screen.actor
+        # Ctrl+L: Arabic, saved for huda's next sign-in
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: app.language.lang == "ar")
+        await until(pilot, lambda: lang_of(parts, "huda") == "ar")
         # Escape signs out: back to the sign-in screen
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, ManagerLoginScreen))
         assert app.signed_in is None
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: app.language.lang == "en")
+        await sign_in(pilot, "huda", "4444")
+        await until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        assert app.language.lang == "ar"  # her saved language
 
 
 async def test_sign_in_in_arabic_and_lockout(parts: CounterParts) -> None:
