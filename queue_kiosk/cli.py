@@ -8,7 +8,6 @@ import click
 
 from branch.acting import acting_actor
 from branch.cli import AppContext, emit, pass_ctx
-from branch.errors import DomainError
 from branch.settings import PRIORITIES
 from branch.staff import Actor
 from queue_kiosk.engine import QueueEngine, TicketView
@@ -91,41 +90,42 @@ def ticket_issue(app: AppContext, service: str, priority: str, lang: str, as_jso
     click.echo(rtl(_ticket_line_ar(view.to_json(), name_ar), config.ui.bidi))
 
 
-class PrintFailed(DomainError):
-    exit_code = 7
-
-
 @ticket.command("reprint")
 @click.argument("code")
-@click.option("--staff", "staff", required=True,
-              help="The staff member asking; their PIN is read from the terminal or stdin.")
-@click.option("--printer", "printer", default=None, metavar="SPEC",
-              help="Printer device (default: [devices] kiosk_printer).")
+@click.option(
+    "--printer", "printer_spec", default=None,
+    help="Printer device instead of the kiosk printer's (e.g. virtual:DIR).",
+)  # fmt: skip
+@click.option("--timeout", type=float, default=30.0, show_default=True)
+@staff_opt
 @json_opt
 @pass_ctx
 def ticket_reprint(
-    app: AppContext, code: str, staff: str, printer: str | None, as_json: bool
+    app: AppContext,
+    code: str,
+    printer_spec: str | None,
+    timeout: float,
+    staff: str | None,
+    as_json: bool,
 ) -> None:
-    """Print today's ticket CODE again, marked REPRINT (exit 7 if the printer fails)."""
-    from printer.service import TicketPrinter
-    from queue_kiosk.desk import KioskDesk, with_printer
+    """Print today's ticket CODE again (marked as a reprint); the reprint is audited."""
+    from printer.cli import PrintFailed
+    from queue_kiosk.reprint import kiosk_printer, reprint_ticket
 
     eng, actor = engine_of(app), actor_of(app, staff)
-    view = eng.reprint(code.strip().upper(), actor)
-    settings = with_printer(app.settings, printer)
-    desk = KioskDesk(eng, home=settings.home)
-    with TicketPrinter.from_settings(settings) as device:
-        outcome = desk.print_ticket(device, desk.with_queue_position(view), reprint=True)
-    out = {"code": view.code, "print_state": "printed" if outcome.printed else "failed"}
-    if outcome.preview is not None:
-        out["preview"] = str(outcome.preview)
+    printer = kiosk_printer(app.settings, printer_spec)
+    try:
+        view, outcome = reprint_ticket(eng, printer, code, actor, timeout)
+    finally:
+        printer.close(timeout=5)
     if not outcome.printed:
-        out["reason"] = outcome.reason or outcome.failure or "unknown"
-        if as_json:
-            emit(out, True, str)
-        raise PrintFailed(f"{view.code} was not printed: {out['reason']}")
-    emit(out, as_json, lambda o: f"{o['code']} reprinted" + (
-        f"  {o['preview']}" if o.get("preview") else ""))
+        raise PrintFailed(
+            f"reprint of {view.code} failed on {printer.config.device}: {outcome.reason}"
+        )
+    out = {"code": view.code, "print_state": "printed", "job": outcome.job_id}
+    if outcome.preview is not None:
+        out["png"] = str(outcome.preview)
+    emit(out, as_json, lambda o: f"reprinted {o['code']} ({o['job']})")
 
 
 @ticket.command("call")

@@ -24,7 +24,6 @@ from queue_kiosk.kiosk.screens.rating import RatingScreen
 from queue_kiosk.kiosk.screens.staff_exit import StaffExitScreen
 from tests.kiosk.conftest import SIZE, until
 from tests.kiosk.test_kiosk_flows import printed, screen_text, shown
-from tests.support.cli import ok_json, one_line_error, tabour
 from tui.testing import FIXED_NOW, run_at
 
 NN = "9861042317"
@@ -199,32 +198,6 @@ async def test_print_failure_raises_alerts_and_a_good_print_clears_them(
     assert open_alerts(sqlite_db) == {("paper_near_end", "printer:kiosk")}
     states = [(t.code, t.print_state) for t in all_tickets(sqlite_db)]
     assert states == [("A001", "failed"), ("B001", "printed")]
-
-
-def test_reprint_cli_prints_again_after_a_failure(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    ok_json(tabour(home, "init", "--demo", "--json"))
-    out = tmp_path / "paper"
-    issued = ok_json(tabour(home, "ticket", "issue", "--service", "RETIRE", "--json"))
-    assert issued["code"] == "C001"
-    failed = tabour(home, "ticket", "reprint", "C001", "--staff", "sara",
-                    "--printer", f"virtual:{out}?fault=paper_out", stdin="1111\n")
-    one_line_error(failed, 7, "C001 was not printed")
-    done = ok_json(tabour(home, "ticket", "reprint", "c001", "--staff", "sara", "--json",
-                          "--printer", f"virtual:{out}", stdin="1111\n"))
-    assert done["code"] == "C001" and done["print_state"] == "printed"
-    assert Path(done["preview"]).exists()
-    one_line_error(tabour(home, "ticket", "reprint", "C001", "--staff", "sara",
-                          "--printer", f"virtual:{out}", stdin="0000\n"), 4, "PIN")
-    one_line_error(tabour(home, "ticket", "reprint", "Q123", "--staff", "sara",
-                          "--printer", f"virtual:{out}", stdin="1111\n"), 1, "Q123")
-    db = Database(f"sqlite:///{home / 'tabour.db'}")
-    with db.read() as s:
-        t = s.exec(select(Ticket).where(Ticket.code == "C001")).one()
-        assert t.print_state == "printed"
-        kinds = {(a.kind, a.cleared_at is None) for a in s.exec(select(Alert)).all()}
-    db.dispose()
-    assert ("print_failed", False) in kinds  # raised by the failed reprint, cleared by the good one
 
 
 async def test_reprint_of_a_ticket_the_kiosk_failed_to_print(
