@@ -64,6 +64,7 @@ class MainScreen(Screen):
         self._reloading = False
         self._dirty = False
         self.actions_done = 0  # answers on the status line (done or refused): tests, bench
+        self.acted_at = 0.0  # perf_counter when the last engine action started (bench)
         self.painted_at = 0.0  # perf_counter when an action's answer was last on screen (bench)
 
     # -- layout -------------------------------------------------------------------------
@@ -186,6 +187,7 @@ class MainScreen(Screen):
     ) -> None:
         """Run `call` in a thread worker; then say `done(result)` or why it was refused, and
         re-read the queue in the same worker (the screen does not wait for the live feed)."""
+        self.acted_at = time.perf_counter()
 
         def work() -> None:
             try:
