@@ -26,7 +26,7 @@ def preload_for_ticket(parts: CounterParts, actor: Actor, ticket: TicketView) ->
     error here: the branch's copy is used if it has one, else the panel says so when opened."""
     if loaded_for(parts, ticket) is not None:
         return
-    nn = captured_national_number(parts, ticket)
+    nn = captured_national_number(parts, actor, ticket)
     if nn is None:
         return
     try:

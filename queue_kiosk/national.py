@@ -1,34 +1,28 @@
-"""The kiosk's optional national-number step (issue 9 item 3, DESIGN §7).
+"""The kiosk's optional national-number step (issue 9 item 3, DESIGN §7): the kiosk side.
 
 A customer may type their national number at the kiosk so the counter has the record ready
 when the ticket is called. The number is validated (10 digits, DOMAIN.md), never printed,
-logged or shown again at the kiosk, and kept on the ticket only as a *sealed reference*:
-Fernet (AES-128-CBC + HMAC-SHA256, `cryptography`) under a key derived from the branch secret
-(`branch/secret.py`), so
+logged or shown again at the kiosk, and kept on the ticket only as a *sealed reference* in
+`Ticket.national_ref`, in the one format the whole branch reads (`branch.national_ref`:
+encrypt-then-MAC under keys derived from the branch secret, `TABOUR_HOME/branch.secret`,
+0600). The counter that calls the ticket opens it in memory to preload the central lookup
+(`counter_app.kiosk_capture`); `QueueEngine.national_ref` is the audited read for anyone
+else; `QueueEngine.close_day` erases every reference.
 
-- the database alone reveals nothing (the key lives in `TABOUR_HOME/branch.secret`, 0600);
-- the counter, holding the branch secret, can open it to look the person up at central (the
-  number travels in request bodies only) — every opening is audited;
-- a tampered or foreign token is refused, never half-read;
-- it is erased at day close (`QueueEngine.close_day`).
-
-A keyed hash (`keyed_hash`) would not let the counter query central, which is the point of the
-step; hence a reversible seal with a branch-local key.
+A keyed hash alone would not let the counter query central, which is the point of the step;
+hence a reversible seal with a branch-local key.
 """
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken
-
+from branch import national_ref
 from branch.errors import DomainError
-from branch.secret import keyed_hash
 
 DIGITS = 10
 _LOCAL_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-PURPOSE = "kiosk.national_number.seal"
+REFUSAL = "a national number is exactly 10 digits (0-9)"
 
 
 class InvalidNationalNumber(DomainError):
@@ -43,19 +37,18 @@ def validate(value: str) -> str:
     """The national number as 10 ASCII digits. Arabic-Indic digits and spaces are accepted as
     typed on a kiosk keypad; anything else is refused without echoing the input."""
     if not isinstance(value, str):
-        raise InvalidNationalNumber("a national number is exactly 10 digits (0-9)")
+        raise InvalidNationalNumber(REFUSAL)
     digits = "".join(value.split()).translate(_LOCAL_DIGITS)
     if len(digits) != DIGITS or not (digits.isascii() and digits.isdigit()):
-        raise InvalidNationalNumber("a national number is exactly 10 digits (0-9)")
+        raise InvalidNationalNumber(REFUSAL)
     return digits
 
 
 class Sealer:
-    """Seals and opens national numbers with a key derived from the branch secret."""
+    """Seals and opens national numbers with this branch's secret (`branch.national_ref`)."""
 
     def __init__(self, branch_key: bytes) -> None:
-        derived = bytes.fromhex(keyed_hash(branch_key, PURPOSE, "v1"))  # 32 bytes
-        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+        self._key = branch_key
 
     @classmethod
     def for_home(cls, home: Path | None = None) -> Sealer:
@@ -66,12 +59,13 @@ class Sealer:
 
     def seal(self, national_number: str) -> str:
         """Validate and seal; the token is what `Ticket.national_ref` stores."""
-        return self._fernet.encrypt(validate(national_number).encode("ascii")).decode("ascii")
+        return national_ref.seal(validate(national_number), self._key)
 
     def open(self, token: str) -> str:
+        value = national_ref.open_sealed(token, self._key)
         try:
-            return validate(self._fernet.decrypt(token.encode("ascii")).decode("ascii"))
-        except (InvalidToken, UnicodeError, InvalidNationalNumber):
+            return validate(value or "")
+        except InvalidNationalNumber:
             raise UnreadableReference(
                 "the ticket's national-number reference cannot be read with this branch's key"
             ) from None

@@ -101,6 +101,7 @@ class ShowcaseApp(App):
         use_theme(self)
         apply_keymap(self, self.parts.settings.config.ui)
         self.switch_mode(self.start_tab)
+        self.call_after_refresh(self._after_switch, self.start_tab)
         if self.live:
             start_live_updates(self, self.parts.db)
         if self.seconds:

@@ -43,17 +43,19 @@ def host(cls: type[Screen]) -> type[Screen]:
 
 
 def _kiosk(parts: ShowcaseParts) -> Screen:
-    from queue_kiosk.kiosk.parts import KioskParts  # type: ignore[import-not-found]
-    from queue_kiosk.kiosk.screens.home import HomeScreen  # type: ignore[import-not-found]
+    from queue_kiosk.kiosk.parts import KioskParts
+    from queue_kiosk.kiosk.screens.home import HomeScreen
 
     kiosk = parts.extra.get("kiosk")
     if kiosk is None:
-        kiosk = parts.extra["kiosk"] = KioskParts.build(parts.settings, clock=parts.clock)
+        kiosk = KioskParts.build(parts.settings, clock=parts.clock, db=parts.db)
+        parts.extra["kiosk"] = kiosk
+        parts.on_close(kiosk.close)
     return host(HomeScreen)(kiosk)
 
 
 def _counter(parts: ShowcaseParts) -> Screen:
-    from counter_app.screens.main import MainScreen  # type: ignore[import-not-found]
+    from counter_app.screens.main import MainScreen
 
     return host(MainScreen)(parts.counter, parts.clerk, parts.counter_number)
 
@@ -70,7 +72,7 @@ def _hall(parts: ShowcaseParts) -> Screen:
 
 
 def _manager(parts: ShowcaseParts) -> Screen:
-    from counter_app.screens.dashboard import DashboardScreen  # type: ignore[import-not-found]
+    from counter_app.screens.dashboard import DashboardScreen
 
     return host(DashboardScreen)(parts.office, parts.manager)
 

@@ -55,7 +55,7 @@ class PrintedScreen(Screen):
         )
         table = self.query_one("#printed-table", DataTable)
         columns = [("printer", lang.t("Printer")), ("job", lang.t("Job")),
-                   ("png", lang.t("Picture (PNG)"))]  # fmt: skip
+                   ("png", lang.t("Picture"))]  # fmt: skip
         rows = [
             (str(i), [j.printer_title(lang.t), j.label, str(j.path)])
             for i, j in enumerate(reversed(jobs))

@@ -6,24 +6,29 @@ came out of the (virtual) counter printer."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from typing import Any
 
+import pytest
 from PIL import Image
 from sqlalchemy import func, select
 from textual.widgets import DataTable, Input, Select, Static
 
 from branch.clock import utc_now
-from branch.models import OutboxItem, Payment
+from branch.models import OutboxItem, Payment, Role
+from branch.settings import load_settings
+from branch.staff import Actor
+from counter_app.central_session import close_central_session
 from counter_app.contributor_lookup import load_contributor
-from counter_app.payment_flow import receipt_printer
+from counter_app.payment_flow import close_receipt_printer, receipt_printer
 from counter_app.screens.payment import PaymentScreen
 from counter_app.screens.payment_dialogs import ConfirmPaymentDialog, ReversalDialog
 from sync import link_state, outbox
 from sync.breaker import BreakerSnapshot, BreakerState
 from sync.client import CentralClient
 from sync.relay import Relay
-from tests.counter_central.conftest import CLERK_PIN, SUPERVISOR_PIN, issue_ticket
+from tests.counter_central.conftest import CLERK_PIN, SUPERVISOR_PIN, issue_ticket, make_parts
 from tests.counter_central.host_app import HostApp
 from tests.counter_central.waiting import until
 
@@ -326,3 +331,32 @@ async def test_central_down_in_the_middle_of_a_payment(
     [row] = payment_rows(parts.db)
     assert list(central.payments([row.client_payment_id])) == [row.client_payment_id]
     assert len(central.payments([row.client_payment_id])[row.client_payment_id]) == 1
+
+
+@pytest.mark.postgres
+async def test_payment_state_follows_the_relay_on_postgresql(
+    postgres_db: Any, postgres_url: str, branch_home: Any, central: Any
+) -> None:
+    """PostgreSQL's notifier hears the queue, not the relay: the screen still follows."""
+    settings = load_settings({**os.environ, "TABOUR_DATABASE_URL": postgres_url})
+    parts = make_parts(settings, central)
+    try:
+        ticket = issue_ticket(parts)
+        clerk = Actor("sara", Role.clerk)
+        await asyncio.to_thread(
+            load_contributor, parts, clerk, "national_number", central.nn(0), ticket
+        )
+        screen = PaymentScreen(parts, clerk, ticket)
+        async with HostApp(parts, lambda: screen).run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: pilot.app.screen is screen)
+            screen.query_one("#pay-amount", Input).value = "2.000"
+            await confirm(pilot, screen)
+            assert screen.taken == 1, status(screen)
+            await until(pilot, lambda: [p.status for p in screen.payments] == ["pending"])
+            await asyncio.to_thread(drain, parts.db, central.url)
+            await until(pilot, lambda: [p.status for p in screen.payments] == ["confirmed"],
+                        what="confirmed on PostgreSQL")  # fmt: skip
+    finally:
+        close_central_session(parts)
+        close_receipt_printer(parts)
+        parts.db.dispose()

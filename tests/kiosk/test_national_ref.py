@@ -11,6 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import col, select
 
+from branch import national_ref
+from branch.audit import chain_key
 from branch.clock import FixedClock
 from branch.db import Database
 from branch.errors import PermissionDenied
@@ -64,7 +66,8 @@ def test_keypad_input_is_normalised() -> None:
 def test_seal_opens_only_with_the_same_branch_key(tmp_path: Path) -> None:
     here, there = Sealer.for_home(tmp_path / "a"), Sealer.for_home(tmp_path / "b")
     token = here.seal(NN)
-    assert NN not in token and here.seal(NN) != token  # fresh IV each time
+    assert NN not in token and here.seal(NN) != token  # fresh nonce each time
+    assert token.startswith(national_ref.PREFIX)  # the format the counter opens
     assert here.open(token) == NN
     assert Sealer.for_home(tmp_path / "a").open(token) == NN  # the key is the home's secret
     with pytest.raises(UnreadableReference):
@@ -76,9 +79,7 @@ def test_seal_opens_only_with_the_same_branch_key(tmp_path: Path) -> None:
         here.seal("12345")
 
 
-def test_ticket_keeps_only_the_sealed_reference(
-    engine: QueueEngine, branch_home: Path
-) -> None:
+def test_ticket_keeps_only_the_sealed_reference(engine: QueueEngine, branch_home: Path) -> None:
     sealer = Sealer.for_home(branch_home)
     t = engine.issue("CONTRIB", lang="en", national_ref=sealer.seal(NN))
     assert NN not in repr(t) and NN not in str(t.to_json())
@@ -90,6 +91,7 @@ def test_ticket_keeps_only_the_sealed_reference(
     with pytest.raises(PermissionDenied):
         engine.national_ref(t.id, Actor(None, Role.clerk))
     assert sealer.open(engine.national_ref(t.id, CLERK)) == NN
+    assert national_ref.open_sealed(row.national_ref, chain_key(branch_home)) == NN
     with engine.db.read() as s:
         reads = s.exec(
             select(AuditEntry).where(AuditEntry.action == "ticket.national_ref.read")

@@ -31,12 +31,12 @@ PIPED_PIN = re.compile(r"^echo\s+(\d+)\s*\|\s*(.*)$")
 # the words a synopsis stands for a value with (a real value such as NAF or A023 is checked)
 PLACEHOLDERS = {
     "N", "M", "U", "P", "S", "D", "T", "CODE", "USER", "FILE", "PLAN", "SPEC", "DIR",
-    "SUPERVISOR", "MANAGER", "PAYMENT_ID", "ARGS", "ARGS...", "NAME",
+    "SUPERVISOR", "MANAGER", "PAYMENT_ID", "ARGS", "ARGS...", "NAME", "...", "COMMAND",
 }  # fmt: skip
 PIN_COMMANDS = {("staff", "add")}  # read a PIN from the terminal or stdin
 SYNOPSIS_CHARS = re.compile(r"[\[\]()|]")
 # commands that run until stopped or wait for a person at a screen
-LONG_RUNNING = {("sandbox",), ("kiosk",), ("hall",), ("manager",), ("demo",)}
+LONG_RUNNING = {("sandbox",), ("kiosk",), ("hall",), ("manager",), ("demo",), ("counter",)}
 
 
 @dataclass(frozen=True)
@@ -90,10 +90,31 @@ def _strip_comment(line: str) -> str:
     return line
 
 
-def parse_page(page: str, text: str) -> tuple[list[DocCommand], list[OtherCommand]]:
+INLINE = re.compile(r"`((?:[A-Z_]+=\S+ )*(?:echo \d+ \| )?(?:tabour|python3 dev\.py) [^`]*)`")
+
+
+def inline_commands(text: str) -> list[tuple[int, str]]:
+    """(line number, command) of every `tabour ...` or `python3 dev.py ...` in running text
+    (code spans outside the code blocks)."""
+    out: list[tuple[int, str]] = []
+    in_block = False
+    for no, raw in enumerate(text.splitlines(), 1):
+        if FENCE.match(raw.strip()):
+            in_block = not in_block
+            continue
+        if not in_block:
+            out += [(no, m.group(1).strip()) for m in INLINE.finditer(raw)]
+    return out
+
+
+def parse_page(
+    page: str, text: str, inline: bool = False
+) -> tuple[list[DocCommand], list[OtherCommand]]:
+    """The commands of the page's shell blocks (and, with `inline`, of its running text)."""
     tabour_cmds: list[DocCommand] = []
     others: list[OtherCommand] = []
-    for no, line in shell_lines(text):
+    lines = shell_lines(text) + (inline_commands(text) if inline else [])
+    for no, line in sorted(lines):
         stdin = None
         body = line
         piped = PIPED_PIN.match(line)
@@ -169,21 +190,31 @@ def resolve(args: list[str]) -> tuple[click.Command, list[str], list[str], click
     cmd: click.Command = cli
     path: list[str] = []
     rest = list(args)
-    while isinstance(cmd, click.Group) and rest and not rest[0].startswith("-"):
+    while (
+        isinstance(cmd, click.Group)
+        and rest
+        and not rest[0].startswith("-")
+        and rest[0] not in PLACEHOLDERS
+    ):
         sub = cmd.get_command(ctx, rest[0])
         if sub is None:
             raise AssertionError(f"no command `tabour {' '.join([*path, rest[0]])}`")
         path.append(rest.pop(0))
         cmd = sub
         ctx = click.Context(cmd, info_name=path[-1], parent=ctx)
-    if isinstance(cmd, click.Group) and not cmd.invoke_without_command:
+    if isinstance(cmd, click.Group) and not cmd.invoke_without_command and not rest:
         raise AssertionError(f"`tabour {' '.join(path)}` needs a subcommand")
     return cmd, path, rest, ctx
 
 
 def check(args: list[str]) -> None:
-    """Parse `args` as the CLI would; AssertionError naming what is wrong."""
+    """Parse `args` as the CLI would; AssertionError naming what is wrong. `tabour` alone or
+    `tabour ARGS...` names the program, not a command: nothing to check."""
+    if not args or args[0] in PLACEHOLDERS:
+        return
     cmd, _, rest, ctx = resolve(args)
+    if isinstance(cmd, click.Group) and rest and rest[0] in PLACEHOLDERS:
+        return  # `tabour counter ...`: the group exists, its sub-commands are elsewhere
     where = f"`tabour {' '.join(args)}`"
     try:
         opts, extra, _ = cmd.make_parser(ctx).parse_args(list(rest))
@@ -209,10 +240,10 @@ def check(args: list[str]) -> None:
 
 def unattended(cmd: DocCommand) -> bool:
     """Can this concrete command run in a test without a person or a stop signal?"""
-    if not cmd.concrete:
+    if not cmd.concrete or not cmd.args:
         return False
     _, path, rest, _ = resolve(list(cmd.args))
-    if tuple(path[:1]) in LONG_RUNNING and "--seconds" not in rest:
+    if tuple(path) in LONG_RUNNING and "--seconds" not in rest:
         return False
     if path == ["sync"] and "--once" not in rest:
         return False
