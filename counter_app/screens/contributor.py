@@ -80,6 +80,8 @@ class ContributorScreen(Screen):
         self.kind: str = self.loaded.kind if self.loaded else "national_number"
         self.typed: str = self.loaded.identifier if self.loaded else ""
         self.status: tuple[str, dict[str, object], bool] = ("", {}, False)
+        if self.loaded is not None and self.loaded.source == "kiosk":
+            self.status = ("Loaded from the number given at the kiosk", {}, False)
         self.busy = False
         self.lookups = 0  # lookups finished (tests and the bench wait on it)
         self.naf: Any = None  # the last NAF answer shown (eligibility, application, appeal)

@@ -70,6 +70,8 @@ async def test_preload_loads_the_captured_person_for_the_called_ticket(
         await until(pilot, lambda: pilot.app.screen is screen)
         card = str(screen.query_one("#cc-card", Static).render())
         assert loaded.summary.value.name_en in card and nn in card
+        status = str(screen.query_one("#cc-status", Static).render())
+        assert status == "Loaded from the number given at the kiosk"
     assert screen.lookups == 0 and central.requests(mark) == []  # opened already loaded
 
 

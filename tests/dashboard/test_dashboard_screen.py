@@ -9,11 +9,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable, Static
 
 from branch.clock import FixedClock, utc_now
 from branch.db import Database
 from branch.i18n import rtl
+from branch.settings import Settings
 from counter_app.manager_app import ManagerApp
 from counter_app.parts import CounterParts
 from counter_app.screens.dashboard import DashboardScreen
@@ -97,29 +99,41 @@ async def test_arabic_is_mirrored(parts: CounterParts, clock: FixedClock) -> Non
             app, "svc-INQUIRY-service").endswith("Inquiries & statements"))  # fmt: skip
 
 
-def tabour(home: Path, *args: str) -> None:
+def tabour(home: Path, url: str | None, *args: str) -> None:
     env = {**os.environ, "TABOUR_HOME": str(home), "PYTHONPATH": str(ROOT)}
     for var in ("TABOUR_DATABASE_URL", "TABOUR_CONFIG"):
         env.pop(var, None)
+    if url:
+        env["TABOUR_DATABASE_URL"] = url
     proc = subprocess.run([sys.executable, "-m", "branch", *args], capture_output=True,
                           text=True, env=env, timeout=120)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
 
 
-async def test_a_ticket_issued_by_another_process_appears_without_a_key(
-    sqlite_db: Database, parts: CounterParts, branch_home: Path
-) -> None:
-    live = CounterParts(
-        parts.settings, sqlite_db, QueueEngine(sqlite_db, parts.settings.config), utc_now
-    )  # fmt: skip  (another process issues with the real clock)
+async def _issued_elsewhere_appears(db: Database, settings, home: Path, url: str | None) -> None:
+    # another process issues with the real clock: so does the dashboard here
+    live = CounterParts(settings, db, QueueEngine(db, settings.config), utc_now)
     app = ManagerApp(live, "en", actor=HUDA)
     async with run_at(app, SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.loads)
         assert cell(app, "svc-NAF-waiting") == "0"
-        tabour(branch_home, "ticket", "issue", "--service", "NAF")
-        await until(pilot, lambda: cell(app, "svc-NAF-waiting") == "1")
-        tabour(branch_home, "ticket", "issue", "--service", "NAF")
+        tabour(home, url, "ticket", "issue", "--service", "NAF")
+        await until(pilot, lambda: cell(app, "svc-NAF-waiting") == "1")  # no key pressed
+        tabour(home, url, "ticket", "issue", "--service", "NAF")
         await until(pilot, lambda: cell(app, "svc-NAF-waiting") == "2")
+
+
+async def test_a_ticket_issued_by_another_process_appears_without_a_key(
+    sqlite_db: Database, settings: Settings, branch_home: Path
+) -> None:
+    await _issued_elsewhere_appears(sqlite_db, settings, branch_home, None)
+
+
+@pytest.mark.postgres
+async def test_a_ticket_issued_by_another_process_appears_on_postgres(
+    postgres_db: Database, postgres_url: str, settings: Settings, branch_home: Path
+) -> None:
+    await _issued_elsewhere_appears(postgres_db, settings, branch_home, postgres_url)
 
 
 async def test_central_link_and_dead_letters_are_alerts(
@@ -151,3 +165,20 @@ async def test_central_link_and_dead_letters_are_alerts(
         app.screen.load()
         await until(pilot, lambda: ("central_down", "central:ssc") not in {
             (a.kind, a.source) for a in app.screen.query_one(AlertTable).alerts})  # fmt: skip
+
+
+async def test_a_wait_turns_late_with_time_alone(
+    parts: CounterParts, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No database change: the slow timer alone recolours a wait crossing its target."""
+    busy_morning(parts.db, parts.settings, clock)
+    monkeypatch.setattr(DashboardScreen, "slow_refresh_s", 0.2)
+    app = ManagerApp(parts, "en", actor=HUDA, live=False)
+    async with run_at(app, SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.loads)
+        longest = app.screen.query_one("#svc-CONTRIB-longest")
+        assert longest.has_class("wait-near") and not longest.has_class("wait-past")
+        clock.advance(3 * 60)  # A002 has waited 16 min: past its 15
+        await until(pilot, lambda: longest.has_class("wait-past"))
+        assert cell(app, "svc-CONTRIB-longest") == "16:00 / 15:00"
+        assert not longest.has_class("wait-near")

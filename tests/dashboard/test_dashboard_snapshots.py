@@ -48,6 +48,16 @@ def test_dashboard(snap_compare, parts: CounterParts, clock: FixedClock, lang: s
 
 
 @pytest.mark.parametrize("lang", ["ar", "en"])
+def test_dashboard_at_the_counter_size(
+    snap_compare, parts: CounterParts, clock: FixedClock, lang: str
+) -> None:
+    """Opened from the counter app (120×36): the least urgent columns make room."""
+    morning_with_alerts(parts, clock)
+    app = ManagerApp(parts, lang, actor=HUDA, live=False)
+    assert snap_compare(app, terminal_size=(120, 36), run_before=loaded)
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
 def test_services_dialog(snap_compare, parts: CounterParts, lang: str) -> None:
     app = ManagerApp(parts, lang, actor=HUDA, live=False)
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from rich.cells import cell_len
+from textual import events
+
 from branch.settings import BranchConfig
 from counter_app.widgets.dashboard.format import DASH, clock_time, service_name
 from counter_app.widgets.dashboard.rtl_table import RtlTable
@@ -13,7 +16,7 @@ from tui.bidi import fill_table
 from tui.lang import language_of
 
 COLUMNS = (("since", "Since"), ("alert", "Alert"), ("where", "Where"), ("details", "Details"))
-WHERE_CHARS, DETAILS_CHARS = 24, 34  # the table fits its panel: nothing hides off-screen
+WHERE_CHARS, DETAILS_CHARS, MIN_WHERE, MIN_DETAILS = 24, 60, 8, 8
 PAST_TARGET = "longest wait {minutes} min, target {target} min"
 KIND_LABELS = {
     "print_failed": "Printer failed",
@@ -67,18 +70,30 @@ class AlertTable(RtlTable):
         self.alerts = alerts
         self.services = {p.code: p for p in services}
         lang = language_of(self)
-        rows = []
+        lines = []
         for a in alerts:
             details = self.details(a, lang.t)
             if a.acknowledged_by:
                 details = f"{details} ({lang.t('seen by')} {a.acknowledged_by})"
-            rows.append((alert_key(a), [
-                clock_time(a.raised_at, self.tz), lang.t(KIND_LABELS.get(a.kind, a.kind)),
-                clip(self.where(a.source, lang.lang), WHERE_CHARS),
-                clip(details or DASH, DETAILS_CHARS),
-            ]))  # fmt: skip
+            lines.append((alert_key(a), clock_time(a.raised_at, self.tz),
+                          lang.t(KIND_LABELS.get(a.kind, a.kind)),
+                          clip(self.where(a.source, lang.lang), WHERE_CHARS), details or DASH))  # fmt: skip
+        # the details take what the panel has left, so nothing hides off-screen (in Arabic the
+        # first columns are on the right: a table wider than its panel would hide them)
+        labels = [lang.t(label) for _, label in COLUMNS]
+
+        def widest(i: int) -> int:
+            return max([cell_len(labels[i]), *(cell_len(line[i + 1]) for line in lines)])
+
+        fixed = widest(0) + widest(1) + 2 * self.cell_padding * len(COLUMNS) + 3  # + scrollbar
+        room = (self.scrollable_content_region.width or 96) - fixed  # for where + details
+        where_chars = min(widest(2), max(MIN_WHERE, room - MIN_DETAILS))
+        details_chars = max(MIN_DETAILS, min(DETAILS_CHARS, room - where_chars))
+        rows = [(key, [since, alert, clip(where, where_chars), clip(details, details_chars)])
+                for key, since, alert, where, details in lines]  # fmt: skip
         row = self.cursor_row
-        fill_table(self, [(k, lang.t(label)) for k, label in COLUMNS], rows, lang.lang, lang.bidi)
+        fill_table(self, list(zip([k for k, _ in COLUMNS], labels, strict=True)), rows, lang.lang,
+                   lang.bidi)  # fmt: skip
         if rows:
             self.move_cursor(row=min(max(row, 0), len(rows) - 1))
         self.flush_right()
@@ -89,3 +104,6 @@ class AlertTable(RtlTable):
             return None
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         return next((a for a in self.alerts if alert_key(a) == key), None)
+
+    def on_resize(self, _: events.Resize) -> None:
+        self.show(self.alerts, tuple(self.services.values()))

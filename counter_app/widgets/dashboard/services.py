@@ -30,6 +30,23 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("open", "Open counters", 14),
 )
 STATE_CLASS = {"near": "wait-near", "late": "wait-past"}
+DROP_FIRST = ("open", "no_show", "service_time", "p90")  # on a narrow terminal, in this order
+NAME_MIN = 26
+
+
+def columns_for(width: int) -> tuple[tuple[str, str, int], ...]:
+    """The columns that fit `width` cells: the service name shrinks first, then the least
+    urgent figures go (the wait against the target always stays)."""
+    cols = list(COLUMNS)
+    spare = width - sum(w for _, _, w in cols)
+    if spare < 0:
+        shrink = min(-spare, cols[0][2] - NAME_MIN)
+        cols[0] = (cols[0][0], cols[0][1], cols[0][2] - shrink)
+    for key in DROP_FIRST:
+        if sum(w for _, _, w in cols) <= width:
+            break
+        cols = [c for c in cols if c[0] != key]
+    return tuple(cols)
 
 
 def cells(p: ServicePanel, config: BranchConfig, lang: str) -> dict[str, str]:
@@ -54,16 +71,22 @@ class ServiceBoard(Vertical):
         self.config = config
         self.codes = [s.code for s in config.services if s.active]
         self.panels: tuple[ServicePanel, ...] = ()
+        self.columns = COLUMNS
 
     def compose(self) -> ComposeResult:
         lang = language_of(self)
+        self.columns = columns_for(self.app.size.width - 4)  # borders and a margin
         with Horizontal(classes="board-row board-head"):
-            for key, label, width in ordered(COLUMNS, lang.lang):
+            for key, label, width in ordered(self.columns, lang.lang):
                 yield self._cell(lang.show(label), width, f"head-{key}", key)
         for code in self.codes:
             with Horizontal(classes="board-row", id=f"svc-{code}"):
-                for key, _, width in ordered(COLUMNS, lang.lang):
+                for key, _, width in ordered(self.columns, lang.lang):
                     yield self._cell("", width, f"svc-{code}-{key}", key)
+
+    def on_resize(self) -> None:
+        if columns_for(self.app.size.width - 4) != self.columns:
+            self.relabel()
 
     @staticmethod
     def _cell(content: str, width: int, cell_id: str, key: str) -> Static:
@@ -82,7 +105,10 @@ class ServiceBoard(Vertical):
         for p in panels:
             if p.code not in self.codes:
                 continue
+            shown = {key for key, _, _ in self.columns}
             for key, value in cells(p, self.config, lang.lang).items():
+                if key not in shown:
+                    continue
                 cell = self.query_one(f"#svc-{p.code}-{key}", Static)
                 cell.update(lang.text(value) if key == "service" else value)
             longest = self.query_one(f"#svc-{p.code}-longest", Static)
