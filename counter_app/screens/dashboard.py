@@ -93,7 +93,7 @@ class DashboardScreen(Screen):
             yield CounterTable(self.config, self.tz, id="dash-counters")
             with Vertical(id="dash-feedback-box"):
                 yield Static(id="dash-feedback-title", classes="panel-title text")
-                yield FeedbackPanel(id="dash-feedback")
+                yield FeedbackPanel(self.config.kiosk.complaint_categories, id="dash-feedback")
         with Horizontal(id="dash-bottom"):
             yield AlertTable(self.config, self.tz, id="dash-alerts")
             yield HourChart(id="dash-chart")
