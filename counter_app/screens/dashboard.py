@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from sqlalchemy.exc import SQLAlchemyError
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -93,12 +93,16 @@ class DashboardScreen(Screen):
             yield CounterTable(self.config, self.tz, id="dash-counters")
             with Vertical(id="dash-feedback-box"):
                 yield Static(id="dash-feedback-title", classes="panel-title text")
-                yield FeedbackPanel(id="dash-feedback")
+                yield FeedbackPanel(self.config.kiosk.complaint_categories, id="dash-feedback")
         with Horizontal(id="dash-bottom"):
             yield AlertTable(self.config, self.tz, id="dash-alerts")
             yield HourChart(id="dash-chart")
         yield Static(id="dash-status", classes="text")
         yield KeyBar("dashboard.", id="dash-keys")
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The chart gives way to the alerts on a narrow terminal (the counter's 120 columns)."""
+        self.query_one(HourChart).styles.width = max(36, min(56, event.size.width * 35 // 100))
 
     def on_mount(self) -> None:
         self.render_labels()
