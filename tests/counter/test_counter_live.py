@@ -75,7 +75,7 @@ def _race(settings: Settings, db: Database, home: Path, tmp_path: Path, **env: s
             ],
             cwd=ROOT,
             env=tabour_env(home, **env),
-        )  # fmt: skip
+        )
         for n, user, pin, out in ((1, "sara", "1111", outs[0]), (2, "omar", "2222", outs[1]))
     ]
     try:
