@@ -18,13 +18,13 @@ from sqlmodel import select
 from branch.errors import DomainError, NotFound
 from branch.models import Counter, CounterStatus, Ticket, TicketStatus
 from branch.settings import BranchConfig, KioskSettings, ServiceConfig, Settings
-from printer.jobs import PrintOutcome
-from printer.layout import TicketData
 from queue_kiosk import estimate
 from queue_kiosk.engine import QueueEngine, TicketView
-from queue_kiosk.national import validate
 
 if TYPE_CHECKING:
+    # The printer stack (Pillow, fonts) loads in the printer worker, not at start-up.
+    from printer.jobs import PrintOutcome
+    from printer.layout import TicketData
     from printer.service import TicketPrinter
 
 DIGITS = "1234567890"
@@ -171,6 +171,7 @@ class KioskDesk:
         `kiosk_capture`). Raises `InvalidNationalNumber` without echoing the input."""
         from branch.audit import chain_key
         from branch.national_ref import seal
+        from queue_kiosk.national import validate
 
         return seal(validate(national_number), chain_key(self.home))
 
@@ -178,6 +179,8 @@ class KioskDesk:
         """The printer's view of a ticket (codes and names, never personal data)."""
         service = self.config.service(ticket.service)
         branch = self.config.branch
+        from printer.layout import TicketData
+
         data = TicketData.from_queue(
             code=ticket.code,
             service_code=ticket.service,

@@ -16,7 +16,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
 from queue_kiosk.kiosk.screens.base import KioskScreen
-from queue_kiosk.national import InvalidNationalNumber, validate
 from tui.lang import language_of
 
 NN_DIGITS = r"[0-9٠-٩۰-۹]*"
@@ -72,6 +71,8 @@ class NationalNumberScreen(KioskScreen):
         if not typed.strip():
             self.action_skip()
             return
+        from queue_kiosk.national import InvalidNationalNumber, validate
+
         try:
             number = validate(typed)
         except InvalidNationalNumber:
