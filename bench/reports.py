@@ -175,6 +175,7 @@ def bench(url: str, label: str, days: int, per_day: int, repeat: int) -> None:
         med, p95 = timed(report(by), max(2, repeat // 10))
         print(f"[{label}] year report by {'+'.join(by)}: median {med:.2f} s, p95 {p95:.2f} s "
               f"(goal ≤ {GOAL_YEAR_REPORT_S:.0f} s)")  # fmt: skip
+
     def day_report() -> None:
         with db.read() as s:
             statistics.compute(s, CONFIG, today, today, ("service", "hour"))
@@ -190,8 +191,10 @@ def main() -> None:
     ap.add_argument("--per-day", type=int, default=1400)
     ap.add_argument("--repeat", type=int, default=30)
     args = ap.parse_args()
-    print("measured on this machine as it is (2 cores shared with other work: figures are "
-          "upper bounds)")
+    print(
+        "measured on this machine as it is (2 cores shared with other work: figures are "
+        "upper bounds)"
+    )
     with tempfile.TemporaryDirectory(prefix="tabour-bench-") as tmp:
         bench(f"sqlite:///{Path(tmp) / 'year.db'}", "sqlite", args.days, args.per_day, args.repeat)
     base = os.environ.get("TABOUR_BENCH_POSTGRES_URL") or os.environ.get("TABOUR_TEST_POSTGRES_URL")

@@ -10,10 +10,13 @@ below; a section's description is its model's docstring unless `DESCRIPTIONS` na
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 import types
 import typing
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
@@ -97,6 +100,20 @@ DESCRIPTIONS: dict[str, str] = {
     "hall.display.driver": "The display's command set.",
     "hall.display.caption": "A fixed ASCII second line under the latest call (empty: blank).",
     "hall.display_refresh_s": "Seconds between re-sends of every display's picture, so a display unplugged or switched off and on shows the right code again by itself.",
+    "kiosk.open_days": "The days the kiosk issues tickets (branch time zone).",
+    "kiosk.opens": "The time it starts issuing, `HH:MM` in the branch time zone.",
+    "kiosk.closes": "The time it stops issuing (`24:00`: midnight); outside the hours it says so in both languages.",
+    "kiosk.priority_services": "Services that offer the priority path (elderly, disabled, pregnant); none given: every service.",
+    "kiosk.urgent_services": "Services that offer the urgent fast track (fee `[central] urgent_fee_fils`, collected at the counter).",
+    "kiosk.national_number": "Ask for the national number (optional for the customer), kept sealed for the counter, never printed or shown again.",
+    "kiosk.no_open_counter": "When no open counter serves the service: `issue` the ticket anyway and say so, or `refuse` it.",
+    "kiosk.idle_timeout_s": "Seconds a screen stays untouched before the kiosk goes back home.",
+    "kiosk.rating": 'Offer "Rate your visit" (a ticket code, 1-5, an optional complaint).',
+    "kiosk.exit_chord": "The operator's way out: a key chord, then a manager's username and PIN (none: a signal only).",
+    "kiosk.complaint_categories": "The complaint categories a visitor picks from after a rating.",
+    "kiosk.complaint_categories.code": "The code feedback statistics keep.",
+    "kiosk.complaint_categories.name_ar": "Its name in Arabic on the kiosk.",
+    "kiosk.complaint_categories.name_en": "Its name in English on the kiosk.",
     "database": "The branch database.",
     "database.url": "A SQLAlchemy URL (`sqlite:///...`, `postgresql+psycopg://...`); `TABOUR_DATABASE_URL` wins; default SQLite in `TABOUR_HOME`.",
     "database.busy_timeout_ms": "How long a writer waits for another one before giving up (exit 5).",
@@ -286,9 +303,56 @@ def _describe(path: str, model_name: str | None, info: FieldInfo | None, doc: st
             return DESCRIPTIONS[key]
     if path in DESCRIPTIONS:
         return DESCRIPTIONS[path]
+    comment = _field_comments(model_name).get(path.rsplit(".", 1)[-1]) if model_name else None
+    if comment:
+        return comment
     if doc:
         return " ".join(doc.split())
     return "(no description yet)"
+
+
+@cache
+def _field_comments(model_name: str) -> dict[str, str]:
+    """Field name -> the `#` comment lines right above it in the model's source: a field its
+    author commented but nobody described here still gets a description."""
+    model = _MODELS.get(model_name)
+    if model is None:
+        return {}
+    try:
+        lines = inspect.getsource(model).splitlines()
+    except (OSError, TypeError):
+        return {}
+    out: dict[str, str] = {}
+    pending: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            pending.append(stripped.lstrip("#").strip())
+            continue
+        field = re.match(r"^(\w+)\s*:", stripped)
+        if field and pending:
+            out[field.group(1)] = " ".join(pending)
+        pending = []
+    return out
+
+
+def _models(model: type[BaseModel]) -> dict[str, type[BaseModel]]:
+    found = {model.__name__: model}
+    for info in model.model_fields.values():
+        for arg in _all_args(info.annotation):
+            if isinstance(arg, type) and issubclass(arg, BaseModel) and arg.__name__ not in found:
+                found |= _models(arg)
+    return found
+
+
+def _all_args(annotation: Any) -> list[Any]:
+    out = [annotation]
+    for arg in get_args(annotation):
+        out += _all_args(arg)
+    return out
+
+
+_MODELS = _models(BranchConfig)
 
 
 def _doc(model: type[BaseModel]) -> str | None:

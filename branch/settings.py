@@ -230,7 +230,7 @@ def _default_complaint_categories() -> list[NamedCode]:
         NamedCode(code="waiting", name_ar="طول الانتظار", name_en="Waiting time"),
         NamedCode(code="staff", name_ar="تعامل الموظف", name_en="Staff conduct"),
         NamedCode(code="procedure", name_ar="الإجراءات", name_en="Procedures"),
-        NamedCode(code="premises", name_ar="المكان والمرافق", name_en="Premises"),
+        NamedCode(code="premises", name_ar="المرافق", name_en="Premises"),
         NamedCode(code="other", name_ar="أخرى", name_en="Other"),
     ]
 

@@ -90,6 +90,44 @@ def ticket_issue(app: AppContext, service: str, priority: str, lang: str, as_jso
     click.echo(rtl(_ticket_line_ar(view.to_json(), name_ar), config.ui.bidi))
 
 
+@ticket.command("reprint")
+@click.argument("code")
+@click.option(
+    "--printer", "printer_spec", default=None,
+    help="Printer device instead of the kiosk printer's (e.g. virtual:DIR).",
+)  # fmt: skip
+@click.option("--timeout", type=float, default=30.0, show_default=True)
+@staff_opt
+@json_opt
+@pass_ctx
+def ticket_reprint(
+    app: AppContext,
+    code: str,
+    printer_spec: str | None,
+    timeout: float,
+    staff: str | None,
+    as_json: bool,
+) -> None:
+    """Print today's ticket CODE again (marked as a reprint); the reprint is audited."""
+    from printer.cli import PrintFailed
+    from queue_kiosk.reprint import kiosk_printer, reprint_ticket
+
+    eng, actor = engine_of(app), actor_of(app, staff)
+    printer = kiosk_printer(app.settings, printer_spec)
+    try:
+        view, outcome = reprint_ticket(eng, printer, code, actor, timeout)
+    finally:
+        printer.close(timeout=5)
+    if not outcome.printed:
+        raise PrintFailed(
+            f"reprint of {view.code} failed on {printer.config.device}: {outcome.reason}"
+        )
+    out = {"code": view.code, "print_state": "printed", "job": outcome.job_id}
+    if outcome.preview is not None:
+        out["png"] = str(outcome.preview)
+    emit(out, as_json, lambda o: f"reprinted {o['code']} ({o['job']})")
+
+
 @ticket.command("call")
 @counter_opt
 @click.option("--code", default=None, help="Call this waiting ticket instead of the next one.")

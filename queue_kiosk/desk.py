@@ -8,24 +8,43 @@ kiosk are tested as plain Python too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
-from branch.errors import DomainError
-from branch.models import Counter, CounterStatus
-from branch.settings import BranchConfig, KioskSettings, ServiceConfig
-from printer.jobs import PrintOutcome
-from printer.layout import TicketData
+from branch.errors import DomainError, NotFound
+from branch.models import Counter, CounterStatus, Ticket, TicketStatus
+from branch.settings import BranchConfig, KioskSettings, ServiceConfig, Settings
+from queue_kiosk import estimate
 from queue_kiosk.engine import QueueEngine, TicketView
 
 if TYPE_CHECKING:
+    # The printer stack (Pillow, fonts) loads in the printer worker, not at start-up.
+    from printer.jobs import PrintOutcome
+    from printer.layout import TicketData
     from printer.service import TicketPrinter
 
 DIGITS = "1234567890"
 PRIORITY_CLASSES = ("elderly", "disabled", "pregnant")
+PRINTER_SOURCE = "printer:kiosk"
+# A failed print raises the alert of its cause; a good print clears them all.
+_FAILURE_ALERT = {"paper_out": "paper_out", "offline": "printer_offline"}
+_PRINTER_ALERTS = ("print_failed", "paper_out", "printer_offline")
+
+
+def with_printer(settings: Settings, spec: str | None) -> Settings:
+    """The settings with the kiosk printer's device replaced by `--printer SPEC`."""
+    if not spec:
+        return settings
+    devices = settings.config.devices
+    printer = devices.kiosk_printer.model_copy(update={"device": spec})
+    config = settings.config.model_copy(
+        update={"devices": devices.model_copy(update={"kiosk_printer": printer})}
+    )
+    return settings.model_copy(update={"config": config})
 
 
 class KioskRefusal(DomainError):
@@ -77,10 +96,18 @@ def group_of(service: ServiceConfig) -> str:
 class KioskDesk:
     """The kiosk's rules over the queue engine (one per kiosk process)."""
 
-    def __init__(self, engine: QueueEngine, config: BranchConfig | None = None) -> None:
+    def __init__(
+        self,
+        engine: QueueEngine,
+        config: BranchConfig | None = None,
+        home: Path | None = None,
+        source: str = PRINTER_SOURCE,
+    ) -> None:
         self.engine = engine
         self.config = config or engine.config
         self.kiosk: KioskSettings = self.config.kiosk
+        self.home = home  # TABOUR_HOME, whose branch secret seals national numbers
+        self.source = source
 
     def services(self) -> list[KioskService]:
         """Active services in settings order; digits 1-9 then 0."""
@@ -134,13 +161,26 @@ class KioskDesk:
         counter_open = self.has_open_counter(service)
         if not counter_open and self.kiosk.no_open_counter == "refuse":
             raise KioskRefusal("no_counter", f"no counter serves {service} yet")
-        ticket = self.engine.issue(service, priority, lang)
+        sealed = self.seal(national_number) if national_number else None
+        ticket = self.engine.issue(service, priority, lang, national_ref=sealed)
         return Issued(ticket, no_open_counter=not counter_open)
+
+    def seal(self, national_number: str) -> str:
+        """The national number validated and sealed under the branch secret: what the ticket
+        keeps for the counter until day close (`branch.national_ref`, opened by the counter's
+        `kiosk_capture`). Raises `InvalidNationalNumber` without echoing the input."""
+        from branch.audit import chain_key
+        from branch.national_ref import seal
+        from queue_kiosk.national import validate
+
+        return seal(validate(national_number), chain_key(self.home))
 
     def ticket_data(self, ticket: TicketView, reprint: bool = False) -> TicketData:
         """The printer's view of a ticket (codes and names, never personal data)."""
         service = self.config.service(ticket.service)
         branch = self.config.branch
+        from printer.layout import TicketData
+
         data = TicketData.from_queue(
             code=ticket.code,
             service_code=ticket.service,
@@ -157,28 +197,59 @@ class KioskDesk:
             timezone=branch.timezone,
         )
         if reprint:
-            from dataclasses import replace
-
             data = replace(data, reprint=True)
         return data
 
     def record_print(self, ticket: TicketView, outcome: PrintOutcome) -> None:
-        """Write how the print ended on the ticket (printed or failed)."""
+        """Write how the print ended on the ticket, and raise or clear the printer alerts:
+        a failure raises `print_failed` (and `paper_out` / `printer_offline` for those
+        causes); a good print clears them; paper near its end raises `paper_near_end`."""
         self.engine.set_print_state(ticket.id, "printed" if outcome.printed else "failed")
+        alerts = self.engine.alerts
+        if outcome.printed:
+            for kind in _PRINTER_ALERTS:
+                alerts.clear_alert(kind, self.source)
+        else:
+            why = outcome.failure or "unknown"
+            alerts.raise_alert(
+                "print_failed", self.source, f"ticket {ticket.code} was not printed ({why})"
+            )
+            if why in _FAILURE_ALERT:
+                alerts.raise_alert(_FAILURE_ALERT[why], self.source, f"kiosk printer: {why}")
+        if outcome.paper_near_end:
+            alerts.raise_alert("paper_near_end", self.source, "kiosk printer paper near its end")
+        elif outcome.printed:
+            alerts.clear_alert("paper_near_end", self.source)
 
     def print_ticket(
-        self, printer: TicketPrinter, ticket: TicketView, timeout: float = 30.0
+        self,
+        printer: TicketPrinter,
+        ticket: TicketView,
+        timeout: float = 30.0,
+        reprint: bool = False,
     ) -> PrintOutcome:
         """Print the ticket and record the outcome; blocks up to `timeout` (a worker thread).
 
         A failed or unknown print leaves the ticket issued (`print_state=failed`)."""
-        outcome = printer.print_ticket_and_wait(self.ticket_data(ticket), timeout)
+        outcome = printer.print_ticket_and_wait(self.ticket_data(ticket, reprint), timeout)
         self.record_print(ticket, outcome)
         return outcome
 
     def print_failed(self, ticket: TicketView, reason: str) -> None:
         """The printer could not be used at all: the ticket stays issued, marked failed."""
         self.engine.set_print_state(ticket.id, "failed")
+        self.engine.alerts.raise_alert(
+            "print_failed", self.source, f"ticket {ticket.code} was not printed ({reason})"
+        )
+
+    def with_queue_position(self, ticket: TicketView) -> TicketView:
+        """The ticket with the people ahead of it now (for a reprint of a waiting ticket)."""
+        with self.engine.db.read() as s:
+            row = s.get(Ticket, ticket.id)
+            if row is None:
+                raise NotFound(f"no ticket with id {ticket.id}")
+            ahead = estimate.ahead_of(s, row) if row.status == TicketStatus.waiting else 0
+        return replace(ticket, ahead=ahead)
 
 
 __all__ = [
@@ -190,4 +261,5 @@ __all__ = [
     "KioskRefusal",
     "KioskService",
     "group_of",
+    "with_printer",
 ]

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from branch.live import EVERYTHING
 from showcase.messages import PrintedJobs
@@ -108,6 +108,28 @@ class ShowcaseApp(App):
             self.set_timer(self.seconds, self.exit)
         if self.printed is not None:
             self.set_interval(self.scan_s, self._scan)
+
+    async def on_event(self, event: events.Event) -> None:
+        """The demo's own keys also while a dialog is up: Textual leaves the app's bindings out
+        under a modal screen, and Ctrl+C must always stop the demo."""
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and isinstance(self.screen, ModalScreen)
+            and (action := self._own_keys().get(event.key))
+        ):
+            event.stop()
+            await self.run_action(action)
+            return
+        await super().on_event(event)
+
+    def _own_keys(self) -> dict[str, str]:
+        return {
+            key.strip(): b.action
+            for b in self.BINDINGS
+            if isinstance(b, Binding)
+            for key in b.key.split(",")
+        }
 
     # -- tabs -----------------------------------------------------------------------------
     def tab_entries(self) -> list[tuple[str, str, bool]]:

@@ -119,7 +119,7 @@ class Services:
         logs = self.home / "demo-logs"
         sandbox = Child(
             "sandbox",
-            ["sandbox", "--port", str(port), "--seed", str(self.seed), "--contributors", "2000"],
+            ["sandbox", "--port", str(port), "--seed", str(self.seed), "--contributors", "500"],
             logs / "sandbox.log",
             dict(self.env),
         )

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from sqlalchemy.exc import SQLAlchemyError
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -66,6 +66,8 @@ class DashboardScreen(Screen):
         Binding("escape", "leave", "Back", id="dashboard.leave"),
     ]  # fmt: skip
 
+    slow_refresh_s = SLOW_REFRESH_S  # what only time changes: a wait crossing its target
+
     def __init__(self, parts: CounterParts, actor: Actor) -> None:
         super().__init__()
         self.parts, self.actor = parts, actor
@@ -77,6 +79,7 @@ class DashboardScreen(Screen):
         self.feedback_source: FeedbackSource | None = feedback_source
         self.data: DashboardData | None = None
         self.loads = 0  # snapshots shown (tests wait on it)
+        self._loading = self._dirty = False
         self.message = ""
 
     # -- layout ---------------------------------------------------------------------------
@@ -90,17 +93,21 @@ class DashboardScreen(Screen):
             yield CounterTable(self.config, self.tz, id="dash-counters")
             with Vertical(id="dash-feedback-box"):
                 yield Static(id="dash-feedback-title", classes="panel-title text")
-                yield FeedbackPanel(id="dash-feedback")
+                yield FeedbackPanel(self.config.kiosk.complaint_categories, id="dash-feedback")
         with Horizontal(id="dash-bottom"):
             yield AlertTable(self.config, self.tz, id="dash-alerts")
             yield HourChart(id="dash-chart")
         yield Static(id="dash-status", classes="text")
         yield KeyBar("dashboard.", id="dash-keys")
 
+    def on_resize(self, event: events.Resize) -> None:
+        """The chart gives way to the alerts on a narrow terminal (the counter's 120 columns)."""
+        self.query_one(HourChart).styles.width = max(36, min(56, event.size.width * 35 // 100))
+
     def on_mount(self) -> None:
         self.render_labels()
         self.load()
-        self.set_interval(SLOW_REFRESH_S, self.load)
+        self.set_interval(self.slow_refresh_s, self.load)
 
     # -- data -----------------------------------------------------------------------------
     def snapshot(self) -> tuple[DashboardData, frozenset[tuple[str, str]]]:
@@ -119,16 +126,38 @@ class DashboardScreen(Screen):
         )  # fmt: skip
         return with_late_services(data), frozenset(stored)
 
-    @work(thread=True, exclusive=True, group="dashboard-load", exit_on_error=False)
     def load(self) -> None:
+        """Refresh soon. One load at a time: changes arriving while one runs are folded into
+        a single next load (a busy branch commits many times a second)."""
+        if self._loading:
+            self._dirty = True
+            return
+        self._loading, self._dirty = True, False
+        self._load()
+
+    @work(thread=True, group="dashboard-load", exit_on_error=False)
+    def _load(self) -> None:
         try:
             data, stored = self.snapshot()
         except (TabourError, SQLAlchemyError) as exc:
             line = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-            self.app.call_from_thread(self.say, f"{type(exc).__name__}: {line}", True)
+            self.app.call_from_thread(
+                self._loaded, None, frozenset(), f"{type(exc).__name__}: {line}"
+            )
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.show, data, stored)
+            self.app.call_from_thread(self._loaded, data, stored, None)
+
+    def _loaded(
+        self, data: DashboardData | None, stored: frozenset[tuple[str, str]], error: str | None
+    ) -> None:
+        self._loading = False
+        if data is not None:
+            self.show(data, stored)
+        else:
+            self.say(error or "", True)
+        if self._dirty:
+            self.load()
 
     def on_data_changed(self, _: DataChanged) -> None:
         self.load()

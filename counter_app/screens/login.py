@@ -198,8 +198,11 @@ class LoginScreen(Screen):
         self.query_one("#pin", Input).focus()
 
     def _choose(
-        self, actor: Actor, free: list[tuple[int, str, str, str]], lang: str | None
-    ) -> None:
+        self, actor: Actor, free: list[tuple[int, str, str, str]], lang: str | None,
+        refresh: bool = False,
+    ) -> None:  # fmt: skip
+        """Show the counters `actor` may take. `refresh`: the list changed under the person
+        choosing (another counter was taken): keep their highlighted counter and the focus."""
         self.busy = False
         if lang:
             self.app.language.set(lang)  # type: ignore[attr-defined]
@@ -214,11 +217,15 @@ class LoginScreen(Screen):
             for n, ar, en, status in free
         ]  # fmt: skip
         box = self.query_one("#counters", OptionList)
+        was = box.highlighted_option.id if refresh and box.highlighted_option else None
         box.clear_options()
         box.add_options(self._options())
+        ids = [str(n) for n, _ in self.free]
+        box.highlighted = ids.index(was) if was in ids else 0
+        if refresh:
+            return
         self.query_one("#choose-title", Static).update(ui.show("Choose your counter"))
         self._show_choice()
-        box.highlighted = 0
         box.focus()
         self.query_one(StatusLine).say(ui.t("Enter signs in at the highlighted counter"))
 
@@ -263,7 +270,7 @@ class LoginScreen(Screen):
 
     def _update_free(self, actor: Actor, free: list[tuple[int, str, str, str]]) -> None:
         if self.actor is actor and not self.busy:
-            self._choose(actor, free, None)
+            self._choose(actor, free, None, refresh=True)
 
 
 __all__ = ["LoginScreen"]

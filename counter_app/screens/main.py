@@ -8,6 +8,7 @@ arrive as `tui.live.DataChanged` and trigger one coalesced re-read.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import time
 from collections.abc import Callable
@@ -64,6 +65,7 @@ class MainScreen(Screen):
         self._reloading = False
         self._dirty = False
         self.actions_done = 0  # answers on the status line (done or refused): tests, bench
+        self.acted_at = 0.0  # perf_counter when the last engine action started (bench)
         self.painted_at = 0.0  # perf_counter when an action's answer was last on screen (bench)
 
     # -- layout -------------------------------------------------------------------------
@@ -135,11 +137,11 @@ class MainScreen(Screen):
         try:
             self._dirty = False
             queue, now = self._read()
-            self.app.call_from_thread(self.show_queue, queue, now)
+            self._ui(self.show_queue, queue, now)
         except Exception as exc:  # the database went away: say so, keep the last picture
-            self.app.call_from_thread(self._refused, exc)
+            self._ui(self._refused, exc)
         finally:
-            self.app.call_from_thread(self._read_done)
+            self._ui(self._read_done)
 
     def _read_done(self) -> None:
         self._reloading = False
@@ -165,9 +167,22 @@ class MainScreen(Screen):
                 state = LinkState(bool(online), int(backlog), fault)
             except Exception:
                 state = LinkState(None)
-            self.app.call_from_thread(setattr, self.query_one(CounterHeader), "link", state)
+            self._ui(self._set_link, state)
 
         self.run_worker(ask, thread=True, group="link", exclusive=True, exit_on_error=False)
+
+    def _set_link(self, state: LinkState) -> None:
+        self.query_one(CounterHeader).link = state
+
+    def _ui(self, fn: Callable[..., Any], *args: Any) -> None:
+        """From a worker thread: run `fn` on the event loop if this screen is still in the
+        app's stack (a sign-out may have closed it while the worker ran)."""
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self.app.call_from_thread(self._if_shown, fn, *args)
+
+    def _if_shown(self, fn: Callable[..., Any], *args: Any) -> None:
+        if self in self.app.screen_stack:
+            fn(*args)
 
     # -- acting -------------------------------------------------------------------------
     def say(self, message: str) -> None:
@@ -186,18 +201,19 @@ class MainScreen(Screen):
     ) -> None:
         """Run `call` in a thread worker; then say `done(result)` or why it was refused, and
         re-read the queue in the same worker (the screen does not wait for the live feed)."""
+        self.acted_at = time.perf_counter()
 
         def work() -> None:
             try:
                 result = call()
             except Exception as exc:
-                self.app.call_from_thread(self._finished, None, exc)
+                self._ui(self._finished, None, exc)
                 return
             try:
                 queue, now = self._read()
             except Exception:
                 queue = now = None
-            self.app.call_from_thread(self._finished, (done(result), queue, now), None)
+            self._ui(self._finished, (done(result), queue, now), None)
             if called:
                 self._preload()
 
@@ -227,7 +243,7 @@ class MainScreen(Screen):
             if ticket is not None:
                 preload(self.parts, self.actor, ticket)
         except Exception as exc:
-            self.app.call_from_thread(self._refused, exc)
+            self._ui(self._refused, exc)
 
     def _t(self, msgid: str, **values: Any) -> str:
         return language_of(self).t(msgid).format(**values)
@@ -428,9 +444,9 @@ class MainScreen(Screen):
             try:
                 ticket = self.parts.engine.current(self.counter)
             except Exception as exc:
-                self.app.call_from_thread(self._refused, exc)
+                self._ui(self._refused, exc)
                 return
-            self.app.call_from_thread(self._push_panel, screen_cls, ticket)
+            self._ui(self._push_panel, screen_cls, ticket)
 
         self.run_worker(fetch, thread=True, group="panel", exit_on_error=False)
 
@@ -469,9 +485,9 @@ class MainScreen(Screen):
                 try:
                     eng.sign_out(n, who, leave)
                 except Exception as exc:
-                    self.app.call_from_thread(self._refused, exc)
+                    self._ui(self._refused, exc)
                     return
-                self.app.call_from_thread(then, leave)
+                self._ui(then, leave)
 
             self.run_worker(work, thread=True, group="engine", exit_on_error=False)
 

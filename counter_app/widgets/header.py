@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from sync.problems import FAULT_LABELS
 from tui.lang import language_of
 
 
@@ -40,7 +41,7 @@ class CounterHeader(Static):
         else:
             central = lang.t("central OFFLINE")
             if link.fault:
-                central += f" ({lang.t(link.fault)})"
+                central += " · " + lang.t(FAULT_LABELS.get(link.fault, link.fault))
         if link.backlog:
             central += " · " + lang.t("outbox {n}").format(n=link.backlog)
         parts = [

@@ -44,10 +44,20 @@ class KioskApp(App, inherit_bindings=False):
         use_theme(self)
         apply_keymap(self, self.parts.settings.config.ui)
         self.push_screen(self.home)
+        # The printer (fonts, artwork download) is made ready before the first customer.
+        self.run_worker(self._warm_printer, thread=True, group="printer", exit_on_error=False)
         if self.handle_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.add_signal_handler(sig, self.exit)
+
+    def _warm_printer(self) -> None:
+        try:
+            self.parts.printer()
+        except Exception:  # a broken printer shows on the first ticket instead
+            import logging
+
+            logging.getLogger(__name__).exception("kiosk printer not ready")
 
     def action_staff_exit(self) -> None:
         from queue_kiosk.kiosk.screens.staff_exit import StaffExitScreen

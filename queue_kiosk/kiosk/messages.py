@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from printer.jobs import PrintOutcome
 from queue_kiosk.desk import Issued, KioskRefusal
+
+if TYPE_CHECKING:
+    from printer.jobs import PrintOutcome
 
 
 @dataclass

@@ -16,23 +16,11 @@ from typing import TYPE_CHECKING
 from branch.clock import utc_now
 from branch.db import Database
 from branch.settings import KioskSettings, Settings
-from queue_kiosk.desk import KioskDesk
+from queue_kiosk.desk import KioskDesk, with_printer
 from queue_kiosk.engine import QueueEngine
 
 if TYPE_CHECKING:
     from printer.service import TicketPrinter
-
-
-def with_printer(settings: Settings, spec: str | None) -> Settings:
-    """The settings with the kiosk printer's device replaced by `--printer SPEC`."""
-    if not spec:
-        return settings
-    devices = settings.config.devices
-    printer = devices.kiosk_printer.model_copy(update={"device": spec})
-    config = settings.config.model_copy(
-        update={"devices": devices.model_copy(update={"kiosk_printer": printer})}
-    )
-    return settings.model_copy(update={"config": config})
 
 
 @dataclass
@@ -71,7 +59,7 @@ class KioskParts:
 
             return TicketPrinter.from_settings(settings)
 
-        return cls(settings, db, engine, KioskDesk(engine), clock, make_printer)
+        return cls(settings, db, engine, KioskDesk(engine, home=settings.home), clock, make_printer)
 
     def printer(self) -> TicketPrinter | None:
         """The ticket printer, built and started on first use (from a worker thread)."""

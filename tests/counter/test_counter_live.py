@@ -82,3 +82,24 @@ def test_two_counter_apps_in_two_processes_never_call_one_ticket(
     assert len(every) == len(set(every)) == len(issued)  # nobody got a ticket twice
     assert set(every) == issued
     assert called[0] and called[1]  # both really raced
+
+
+async def test_header_follows_the_central_link_as_another_process_publishes_it(
+    settings: Settings, db: Database
+) -> None:
+    from datetime import UTC, datetime
+
+    from branch.models import CentralLink
+
+    app = make_app(make_parts(settings, db, counter=1, link=None))  # the real header_status
+    async with run_at(app, (120, 36)) as pilot:
+        await sign_in(pilot)
+        header = app.main.query_one("#header")
+        await until(pilot, lambda: header.link.online is True)
+        assert "central online" in header.render()
+        with db.write() as s:  # what the relay writes when central stops answering
+            s.add(CentralLink(upstream="ssc", state="open", failures=3,
+                              changed_at=datetime.now(UTC), fault_kind="unreachable"))  # fmt: skip
+        await until(pilot, lambda: header.link.online is False, timeout_s=60)
+        assert "central OFFLINE · central cannot be reached" in header.render()
+        assert header.has_class("offline")

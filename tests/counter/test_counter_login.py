@@ -41,7 +41,12 @@ async def test_counter_choice_offers_only_counters_nobody_else_holds(settings, d
         offered = [int(box.get_option_at_index(i).id) for i in range(box.option_count)]
         assert 2 not in offered and offered == [c.number for c in settings.config.counters
                                                if c.number != 2]  # fmt: skip
-        await pilot.press("down", "down", "enter")  # counters 1, 3, 4: the third
+        await pilot.press("down", "down")  # counters 1, 3, 4: the third
+        assert box.highlighted_option.id == "4"
+        eng.sign_in(3, staff_actor(db, "lina"))  # meanwhile someone takes counter 3
+        await until(pilot, lambda: box.option_count == len(offered) - 1)  # no key pressed
+        assert box.highlighted_option.id == "4" and app.focused is box
+        await pilot.press("enter")
         await until(pilot, lambda: app.main is not None and app.screen is app.main)
         assert app.main.counter == 4 and app.main.parts.counter == 4
         with db.read() as s:

@@ -94,13 +94,14 @@ async def test_ratings_and_complaints_today(parts: CounterParts, clock: FixedClo
     busy_morning(parts.db, parts.settings, clock)
     parts.engine.record_feedback("A001", 5)
     parts.engine.record_feedback("A003", 2, None, "waited too long in the heat")
-    parts.engine.record_feedback("B001", 4)
+    parts.engine.record_feedback("B001", 4, "staff")
     app = ManagerApp(parts, "en", actor=HUDA, live=False)
     async with run_at(app, SIZE) as pilot:
         screen = await open_dashboard(pilot, app)
         panel = screen.query_one(FeedbackPanel)
         assert panel.summary is not None
         shown = str(panel.content)
-        for line in ("Ratings today: 3", "Average rating: 3.7 / 5", "Complaints: 1",
-                     "- waited too long in the heat"):  # fmt: skip
+        for line in ("Ratings today: 3", "Average rating: 3.7 / 5", "Complaints: 2",
+                     "- Staff conduct", "- waited too long in the heat"):  # fmt: skip
             assert line in shown.splitlines()
+        assert shown.index("Staff conduct") < shown.index("waited too long")  # newest first

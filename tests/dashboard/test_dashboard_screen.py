@@ -165,3 +165,20 @@ async def test_central_link_and_dead_letters_are_alerts(
         app.screen.load()
         await until(pilot, lambda: ("central_down", "central:ssc") not in {
             (a.kind, a.source) for a in app.screen.query_one(AlertTable).alerts})  # fmt: skip
+
+
+async def test_a_wait_turns_late_with_time_alone(
+    parts: CounterParts, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No database change: the slow timer alone recolours a wait crossing its target."""
+    busy_morning(parts.db, parts.settings, clock)
+    monkeypatch.setattr(DashboardScreen, "slow_refresh_s", 0.2)
+    app = ManagerApp(parts, "en", actor=HUDA, live=False)
+    async with run_at(app, SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.loads)
+        longest = app.screen.query_one("#svc-CONTRIB-longest")
+        assert longest.has_class("wait-near") and not longest.has_class("wait-past")
+        clock.advance(3 * 60)  # A002 has waited 16 min: past its 15
+        await until(pilot, lambda: longest.has_class("wait-past"))
+        assert cell(app, "svc-CONTRIB-longest") == "16:00 / 15:00"
+        assert not longest.has_class("wait-near")

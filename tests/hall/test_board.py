@@ -208,3 +208,27 @@ def test_a_missing_chime_command_is_one_log_line(caplog, tmp_path: Path) -> None
     records = [r for r in caplog.records if r.name == "queue_kiosk.hall.chime"]
     assert len(records) == 1 and "\n" not in records[0].getMessage()
     assert "no-such-player" in records[0].getMessage()
+
+
+async def test_an_unreadable_database_keeps_the_board_and_recovers(
+    make_hall, engine: QueueEngine, sqlite_db, caplog
+) -> None:
+    from sqlalchemy import text
+
+    engine.issue("CONTRIB")
+    engine.call_next(1)
+    app = make_hall()
+    with caplog.at_level(logging.WARNING, logger="queue_kiosk.hall.screens.board"):
+        async with run_at(app, SIZE) as pilot:
+            await until(pilot, lambda: big(app, "#now-code") == "A001")
+            with sqlite_db.engine.begin() as conn:  # the reads now fail
+                conn.execute(text("ALTER TABLE ticketevent RENAME TO ticketevent_away"))
+            await until(pilot, lambda: any("cannot read" in r.getMessage() for r in caplog.records))
+            assert app.is_running and big(app, "#now-code") == "A001"  # still shown
+            with sqlite_db.engine.begin() as conn:
+                conn.execute(text("ALTER TABLE ticketevent_away RENAME TO ticketevent"))
+            engine.issue("CONTRIB")
+            engine.call_next(2)
+            await until(pilot, lambda: big(app, "#now-code") == "A002")
+    lines = [r.getMessage() for r in caplog.records if "cannot read" in r.getMessage()]
+    assert all("\n" not in line and "ticketevent" in line for line in lines)

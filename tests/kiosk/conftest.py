@@ -65,7 +65,7 @@ def make_parts(
         def printer() -> TicketPrinter:
             return TicketPrinter(config, s.config, home=s.home, confirm_margin=2.0)
 
-        parts = KioskParts(s, sqlite_db, engine, KioskDesk(engine), clock, printer)
+        parts = KioskParts(s, sqlite_db, engine, KioskDesk(engine, home=s.home), clock, printer)
         made.append(parts)
         return parts
 

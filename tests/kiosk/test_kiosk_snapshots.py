@@ -84,3 +84,40 @@ def test_kiosk_ticket_print_failed(snap_compare, make_kiosk, lang: str) -> None:
 def test_kiosk_closed(snap_compare, make_kiosk, lang: str) -> None:
     app = make_kiosk(lang, opens="12:00", closes="15:00")
     assert snap_compare(app, terminal_size=SIZE, run_before=keys("1", then=on(NoticeScreen)))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_kiosk_national_number(snap_compare, make_kiosk, lang: str) -> None:
+    from queue_kiosk.kiosk.screens.national_number import NationalNumberScreen
+
+    app = make_kiosk(lang, national_number=True)
+    assert snap_compare(
+        app, terminal_size=SIZE, run_before=keys("1", "1", "2", then=on(NationalNumberScreen))
+    )
+
+
+def step(name: str):
+    async def run(pilot: Pilot) -> None:
+        await reach(pilot, lambda: getattr(pilot.app.screen, "step", "") == name)
+
+    return run
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_kiosk_rating_score(snap_compare, make_kiosk, engine, lang: str) -> None:
+    engine.issue("CONTRIB")
+    app = make_kiosk(lang)
+    assert snap_compare(
+        app, terminal_size=SIZE, run_before=keys("r", "a", "0", "0", "1", "enter", then=step("score"))
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_kiosk_rating_details(snap_compare, make_kiosk, engine, lang: str) -> None:
+    engine.issue("CONTRIB")
+    app = make_kiosk(lang)
+    assert snap_compare(
+        app,
+        terminal_size=SIZE,
+        run_before=keys("r", "a", "0", "0", "1", "enter", "4", then=step("details")),
+    )

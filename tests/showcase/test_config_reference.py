@@ -61,3 +61,16 @@ def test_cli_prints_the_same_page_and_checks_a_config(tmp_path: Path) -> None:
     toml = tmp_path / "branch.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace('bidi = "app"', 'bidi = "rtl"'))
     one_line_error(tabour(tmp_path, "config", "check"), 2, "ui.bidi")
+
+
+def test_a_commented_field_nobody_described_gets_its_comment() -> None:
+    from branch.config_reference import DESCRIPTIONS, _describe, _field_comments
+
+    comments = _field_comments("KioskSettings")
+    assert "issue" in comments["no_open_counter"] and "refuse" in comments["no_open_counter"]
+    path = "kiosk.no_open_counter"
+    saved = DESCRIPTIONS.pop(path)
+    try:
+        assert _describe(path, "KioskSettings", None, None) == comments["no_open_counter"]
+    finally:
+        DESCRIPTIONS[path] = saved

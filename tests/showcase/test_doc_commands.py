@@ -24,7 +24,7 @@ from tests.showcase.doc_commands import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ("README.md", "docs/operations.md")
+PAGES = ("README.md", "docs/operations.md", "docs/showcase.md", "docs/configuration.md")
 
 
 def _page(name: str, inline: bool = True) -> tuple[list[DocCommand], list[OtherCommand]]:

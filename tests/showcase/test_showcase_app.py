@@ -157,3 +157,20 @@ async def test_a_printed_ticket_is_listed_with_its_png(
         assert cells[0] == "Kiosk printer" and "A023" in cells[1]
         status = str(app.screen.query_one("#printed-status", Static).render())
         assert "central: http://127.0.0.1:1 (stopped)" in status
+
+
+async def test_demo_keys_work_under_a_dialog(parts: ShowcaseParts) -> None:
+    """A modal dialog hides the app's bindings in Textual; the demo's own keys still work."""
+    from textual.screen import ModalScreen
+
+    app = ShowcaseApp(parts, lang="en", start="counter", live=False)
+    async with run_at(app, SIZE) as pilot:
+        await pilot.press("f3")  # the counter's call-by-code dialog
+        await wait_for(pilot, lambda: isinstance(app.screen, ModalScreen), "the dialog")
+        dialog = app.screen
+        await pilot.press("f1")
+        assert app.current_mode == "hall"
+        await pilot.press("shift+f1")
+        assert app.screen is dialog  # still open where it was left
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: not app.is_running, "the demo to stop")

@@ -9,6 +9,7 @@ newer one. A call or recall newer than the last one seen is highlighted for
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -31,6 +32,7 @@ from tui.clock import TabourClock
 from tui.lang import LanguageChanged, language_of
 from tui.live import DataChanged
 
+log = logging.getLogger(__name__)
 _NEVER = object()
 
 
@@ -144,15 +146,16 @@ class BoardScreen(Screen):
             )
             parts.displays.update(state)
             self.post_message(HallLoaded(state, seq))
-        except Exception:
+        except Exception as exc:
+            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            log.warning("hall: cannot read the branch database: %s %s", type(exc).__name__, first)
             self.app.call_from_thread(self._load_failed)
-            raise
 
     def _load_failed(self) -> None:
+        """The database is away (logged): keep what is shown, read again soon."""
         self._loading = False
-        if self._pending:
-            self._pending = False
-            self.set_timer(1.0, self.reload)  # the database is away: try again shortly
+        self._pending = False
+        self.set_timer(2.0, self.reload)
 
     def on_hall_loaded(self, message: HallLoaded) -> None:
         self._loading = False

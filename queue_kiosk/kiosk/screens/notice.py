@@ -48,7 +48,9 @@ class NoticeScreen(KioskScreen):
 
     def compose(self) -> ComposeResult:
         lang = language_of(self)
-        with Center(id="notice-box"), Vertical(id="notice", classes="alert"):
+        with Center(id="notice-box"), Vertical(
+            id="notice", classes="thanks" if self.kind == "thanks" else "alert"
+        ):
             yield Static(lang.show(self.title_id), id="notice-title", classes="text")
             yield Static(
                 lang.text(lang.t(self.detail_id).format(**self.fmt)),

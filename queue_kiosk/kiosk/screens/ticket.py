@@ -9,7 +9,7 @@ over (three times as long after a failure, so the code can be noted), or on Esca
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,7 +18,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from branch.errors import DomainError
-from printer.jobs import PrintOutcome
 from queue_kiosk.desk import Issued
 from queue_kiosk.hall.widgets.big_text import BigText
 from queue_kiosk.kiosk.fees import fee_text
@@ -26,6 +25,9 @@ from queue_kiosk.kiosk.messages import PrintFinished
 from queue_kiosk.kiosk.screens.base import KioskScreen
 from queue_kiosk.kiosk.screens.priority import CLASS_LABELS
 from tui.lang import language_of
+
+if TYPE_CHECKING:
+    from printer.jobs import PrintOutcome
 
 
 class TicketScreen(KioskScreen):
