@@ -25,10 +25,11 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from branch.errors import TabourError
-from branch.staff import Actor, AuthRefused
+from branch.staff import Actor, StaffLocked
 from counter_app.dashboard_actions import CLEARS_BY_ITSELF, DashboardActions, Refused
 from counter_app.dashboard_alerts import derived_source, with_late_services
 from counter_app.parts import CounterParts
+from counter_app.refusals import refusal_line
 from counter_app.screens.dashboard_dialogs import PinDialog, ServicesDialog
 from counter_app.widgets.dashboard.alerts import KIND_LABELS, AlertTable
 from counter_app.widgets.dashboard.chart import HourChart
@@ -235,10 +236,15 @@ class DashboardScreen(Screen):
         self.query_one("#dash-status", Static).update(language_of(self).text(self.message))
 
     def refusal(self, exc: TabourError) -> str:
+        """The refusal in the screen's language (the engine's wording matched by the counter
+        app's `refusal_line`; an unmatched line stays English, still one line)."""
         lang = language_of(self)
-        if isinstance(exc, AuthRefused | Refused):
+        if isinstance(exc, StaffLocked):  # the end of the lock in the branch's time zone
+            return exc.shown_in(self.tz).in_lang(lang.lang)
+        if isinstance(exc, Refused):
             return exc.in_lang(lang.lang)
-        return lang.t(str(exc))
+        translated = lang.t(str(exc))
+        return translated if translated != str(exc) else refusal_line(exc, lang.lang)
 
     # -- manager actions ----------------------------------------------------------------
     def _selected_counter(self) -> int | None:

@@ -69,7 +69,6 @@ class QueueTable(DataTable):
             self.update_cell(key, "oldest", Text(cell.plain, style=colours[cls],
                                                  justify=cell.justify))  # fmt: skip
 
-
     def _fill(self, columns: list[tuple[str, str]], rows: list[tuple[str, list[str]]]) -> None:
         """`tui.bidi.fill_table` with each column's width given: auto widths are settled
         only when the table is next idle, and a busy screen showed clipped names meanwhile."""

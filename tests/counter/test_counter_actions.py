@@ -292,3 +292,16 @@ async def test_serving_timer_and_header_clock_follow_the_clock(app, settings, db
         await pilot.pause()
         assert "Serving for: 01:05" in panel.render().plain
         assert app.main.query_one("#header").clock_text == "10:31"
+
+
+async def test_language_switch_inside_a_dialog_keeps_it_working(app, settings, db, clock) -> None:
+    issue(settings, db, clock, "CONTRIB")
+    async with run_at(app, (120, 36)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f11")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: app.language.lang == "ar" and app.focused is not None)
+        assert app.focused.id == "choices"
+        await pilot.press("enter")  # the first reason still chosen by Enter
+        await until(pilot, lambda: counter_row(db, 1).status == "paused")
