@@ -34,7 +34,7 @@ class ServiceGrid(Vertical):
     ServiceGrid { height: auto; }
     ServiceGrid .group-title { height: 1; margin: 0 1; text-style: bold; color: $secondary; }
     ServiceGrid .service-row { height: 3; }
-    ServiceGrid ServiceButton { width: 1fr; height: 3; margin: 0 1; min-width: 10; }
+    ServiceGrid ServiceButton { width: 1fr; height: 3; margin: 0 1; min-width: 10; padding: 0; }
     ServiceGrid .pad { width: 1fr; height: 3; margin: 0 1; }
     """
 
