@@ -39,8 +39,13 @@ def ensure_venv() -> None:
         return
     print("installing Tabour and its dependencies into .venv ...", file=sys.stderr)
     pip = [str(PY), "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "install", "-e", f"{ROOT}[dev]"], check=True)
+    for step in (["install", "--upgrade", "pip"], ["install", "-e", f"{ROOT}[dev]"]):
+        # The build backend's warnings are noise to a newcomer: show pip's output only when
+        # the step fails.
+        done = subprocess.run([*pip, *step], capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.stderr.write(done.stdout + done.stderr)
+            sys.exit(f"installing into .venv failed (pip {' '.join(step)}); see above")
     STAMP.write_text(_fingerprint())
 
 

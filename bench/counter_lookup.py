@@ -92,8 +92,7 @@ async def drive(parts: CounterParts, lookups: int) -> tuple[list[float], list[fl
             while screen.lookups == before:  # keys while central sits on the request
                 was = tabs.active
                 t0 = time.perf_counter()
-                # Pilot's press also waits for the tab underline's animation; time the
-                # screen's answer (the new tab shown), then let the press finish.
+                # Time the screen's answer (the new tab shown), not Pilot's own settling.
                 press = asyncio.create_task(pilot.press("ctrl+t"))
                 while tabs.active == was or not screen.query_one(f"#{tabs.active}").display:
                     await asyncio.sleep(0.001)

@@ -66,6 +66,7 @@ class CounterPanel:
     served_today: int
     idle_today_s: float
     idle_now_s: float | None  # open with no ticket: seconds since its last ticket ended
+    pause_reason: str | None = None  # a paused counter's reason code ([queue] pause_reasons)
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,7 @@ def build(
             ticket_service=t.service_code if t else None,
             since=as_utc(since) if since is not None else None,
             served_today=served, idle_today_s=idle, idle_now_s=idle_now,
+            pause_reason=c.pause_reason if c.status == CounterStatus.paused else None,
         ))  # fmt: skip
     hours = tuple(
         HourPoint(h, s.issued, s.called, s.avg_wait_s, s.p90_wait_s)

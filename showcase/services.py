@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -110,9 +111,11 @@ class Services:
     problems: list[str] = field(default_factory=list)
 
     def start(self, wait_s: float = 60.0, relay: bool = True) -> None:
-        """Start the sandbox (on the config's port when free, else any), wait until it answers,
-        then the relay pointed at it. A sandbox that does not come up is noted, not fatal:
-        the branch works offline, which is part of what the demo shows."""
+        """Start the sandbox (on the config's port when free, else any) and the relay pointed
+        at it, without waiting: the screens come up while the sandbox seeds its data (the
+        relay and the counter treat central as down until it answers, as they would in a
+        branch). A thread notes a sandbox that does not answer within `wait_s`; that is not
+        fatal either: the branch works offline, which is part of what the demo shows."""
         port = DEFAULT_CENTRAL_PORT if port_is_free(DEFAULT_CENTRAL_PORT) else free_port()
         self.central_url = f"http://127.0.0.1:{port}"
         self.env["TABOUR_CENTRAL_URL"] = self.central_url
@@ -125,12 +128,16 @@ class Services:
         )
         sandbox.start()
         self.children.append(sandbox)
-        if not self._wait_healthy(sandbox, wait_s):
-            self.problems.append(f"the sandbox central did not start (see {sandbox.log})")
         if relay:
             relayer = Child("relay", ["sync"], logs / "relay.log", dict(self.env))
             relayer.start()
             self.children.append(relayer)
+
+        def watch() -> None:
+            if not self._wait_healthy(sandbox, wait_s):
+                self.problems.append(f"the sandbox central did not answer (see {sandbox.log})")
+
+        threading.Thread(target=watch, name="tabour-demo-central", daemon=True).start()
 
     def _wait_healthy(self, child: Child, wait_s: float) -> bool:
         deadline = time.monotonic() + wait_s

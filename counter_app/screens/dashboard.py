@@ -25,10 +25,11 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from branch.errors import TabourError
-from branch.staff import Actor, AuthRefused
+from branch.staff import Actor, StaffLocked
 from counter_app.dashboard_actions import CLEARS_BY_ITSELF, DashboardActions, Refused
 from counter_app.dashboard_alerts import derived_source, with_late_services
 from counter_app.parts import CounterParts
+from counter_app.refusals import refusal_line
 from counter_app.screens.dashboard_dialogs import PinDialog, ServicesDialog
 from counter_app.widgets.dashboard.alerts import KIND_LABELS, AlertTable
 from counter_app.widgets.dashboard.chart import HourChart
@@ -162,13 +163,24 @@ class DashboardScreen(Screen):
     def on_data_changed(self, _: DataChanged) -> None:
         self.load()
 
-    def show(self, data: DashboardData, stored: frozenset[tuple[str, str]] = frozenset()) -> None:
+    def show(
+        self, data: DashboardData, stored: frozenset[tuple[str, str]] = frozenset(),
+        force: bool = False,
+    ) -> None:  # fmt: skip
+        """Put a snapshot on screen; a panel whose part of it has not changed is left alone
+        (the event loop's time per refresh stays small on a busy day)."""
+        prev = None if force else self.data
         self.data, self.stored = data, stored
-        self.query_one(ServiceBoard).show(data.services)
-        self.query_one(CounterTable).show(data.counters)
-        self.query_one(AlertTable).show(data.alerts, data.services)
-        self.query_one(HourChart).show(data.hours)
-        self.query_one(FeedbackPanel).show(data.feedback, self.feedback_source is not None)
+        if prev is None or data.services != prev.services:
+            self.query_one(ServiceBoard).show(data.services)
+        if prev is None or data.counters != prev.counters:
+            self.query_one(CounterTable).show(data.counters)
+        if prev is None or (data.alerts, data.services) != (prev.alerts, prev.services):
+            self.query_one(AlertTable).show(data.alerts, data.services)
+        if prev is None or data.hours != prev.hours:
+            self.query_one(HourChart).show(data.hours)
+        if prev is None or data.feedback != prev.feedback:
+            self.query_one(FeedbackPanel).show(data.feedback, self.feedback_source is not None)
         self.render_totals()
         self.loads += 1
 
@@ -211,7 +223,7 @@ class DashboardScreen(Screen):
         self.render_labels()
         self.query_one(ServiceBoard).relabel()
         if self.data is not None:
-            self.show(self.data, self.stored)
+            self.show(self.data, self.stored, force=True)
 
     # -- one-line messages ------------------------------------------------------------------
     def say(self, message: str, error: bool = False) -> None:
@@ -224,10 +236,15 @@ class DashboardScreen(Screen):
         self.query_one("#dash-status", Static).update(language_of(self).text(self.message))
 
     def refusal(self, exc: TabourError) -> str:
+        """The refusal in the screen's language (the engine's wording matched by the counter
+        app's `refusal_line`; an unmatched line stays English, still one line)."""
         lang = language_of(self)
-        if isinstance(exc, AuthRefused | Refused):
+        if isinstance(exc, StaffLocked):  # the end of the lock in the branch's time zone
+            return exc.shown_in(self.tz).in_lang(lang.lang)
+        if isinstance(exc, Refused):
             return exc.in_lang(lang.lang)
-        return lang.t(str(exc))
+        translated = lang.t(str(exc))
+        return translated if translated != str(exc) else refusal_line(exc, lang.lang)
 
     # -- manager actions ----------------------------------------------------------------
     def _selected_counter(self) -> int | None:

@@ -57,6 +57,12 @@ class _Dialog(ModalScreen[str | None]):
 
     def on_language_changed(self, _: LanguageChanged) -> None:
         self.refresh(recompose=True)
+        self.call_after_refresh(self._refocus)
+
+    def _refocus(self) -> None:
+        for widget in self.query("OptionList, Input"):
+            widget.focus()
+            return
 
 
 class ChoiceDialog(_Dialog):

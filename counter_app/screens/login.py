@@ -213,7 +213,7 @@ class LoginScreen(Screen):
         self.actor = actor
         self.free = [
             (n, f"{(ar if ui.lang == 'ar' else en) or ui.t('counter {n}').format(n=n)}"
-                f"  ({ui.t(status)})")
+                f" · {ui.t(status)}")
             for n, ar, en, status in free
         ]  # fmt: skip
         box = self.query_one("#counters", OptionList)

@@ -56,7 +56,7 @@ class QueueTable(DataTable):
                 target, " ".join(line.next_codes[:3]),
             ]))  # fmt: skip
             styles[key] = wait_class(line)
-        bidi.fill_table(self, columns, rows, lang.lang, lang.bidi)
+        self._fill(columns, rows)
         theme = self.app.current_theme
         colours = {
             "wait-past": f"bold {theme.foreground} on {theme.error}",
@@ -68,6 +68,19 @@ class QueueTable(DataTable):
             cell: Text = self.get_cell(key, "oldest")
             self.update_cell(key, "oldest", Text(cell.plain, style=colours[cls],
                                                  justify=cell.justify))  # fmt: skip
+
+    def _fill(self, columns: list[tuple[str, str]], rows: list[tuple[str, list[str]]]) -> None:
+        """`tui.bidi.fill_table` with each column's width given: auto widths are settled
+        only when the table is next idle, and a busy screen showed clipped names meanwhile."""
+        lang = language_of(self)
+        self.clear(columns=True)
+        keyed = [(key, bidi.cell(label, lang.lang, lang.bidi)) for key, label in columns]
+        cells = [[bidi.cell(c, lang.lang, lang.bidi) for c in row] for _, row in rows]
+        for i, (key, label) in bidi.ordered(list(enumerate(keyed)), lang.lang):
+            width = max([label.cell_len, *(row[i].cell_len for row in cells)])
+            self.add_column(label, key=key, width=width)
+        for (key, _), row in zip(rows, cells, strict=True):
+            self.add_row(*bidi.ordered(row, lang.lang), key=key)
 
 
 __all__ = ["QueueTable", "wait_class"]

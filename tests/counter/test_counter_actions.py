@@ -277,3 +277,31 @@ async def test_any_key_on_any_screen_is_safe(app, settings, db, clock) -> None:
                 await until(pilot, lambda: isinstance(app.screen, MainScreen))
         await idle(pilot)
         assert app.is_running and isinstance(app.screen, MainScreen)
+
+
+async def test_serving_timer_and_header_clock_follow_the_clock(app, settings, db, clock) -> None:
+    issue(settings, db, clock, "CONTRIB")
+    async with run_at(app, (120, 36)) as pilot:
+        await sign_in(pilot)
+        await act(pilot, "f2")
+        await act(pilot, "f5")
+        panel = app.main.query_one("#ticket")
+        assert "Serving for: 00:00" in panel.render().plain
+        clock.advance(65)
+        app.main._tick()  # what the 1 s interval does
+        await pilot.pause()
+        assert "Serving for: 01:05" in panel.render().plain
+        assert app.main.query_one("#header").clock_text == "10:31"
+
+
+async def test_language_switch_inside_a_dialog_keeps_it_working(app, settings, db, clock) -> None:
+    issue(settings, db, clock, "CONTRIB")
+    async with run_at(app, (120, 36)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f11")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: app.language.lang == "ar" and app.focused is not None)
+        assert app.focused.id == "choices"
+        await pilot.press("enter")  # the first reason still chosen by Enter
+        await until(pilot, lambda: counter_row(db, 1).status == "paused")

@@ -31,6 +31,7 @@ class HostApp(App):
         super().__init__()
         self.parts, self.make_screen, self.live = parts, make_screen, live
         self.language = Language(self, lang, parts.settings.config.ui.bidi)
+        self.animation_level = "none"  # keys answer at once; nothing moves under a snapshot
 
     def compose(self) -> ComposeResult:
         yield Static("counter main screen", id="host-main")

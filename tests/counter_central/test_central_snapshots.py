@@ -22,7 +22,7 @@ from tui.testing import fixed_clock, settle
 SIZE = (120, 36)
 
 
-def fixed_parts(parts_for: Any, counter: int = 1, down_after_first: bool = False) -> Any:
+def fixed_parts(parts_for: Any, counter: int = 1) -> Any:
     parts = parts_for(None, counter=counter)
     central = FixedCentral()
     parts.central_factory = central.factory(parts.db, parts.settings, fixed_clock())

@@ -117,9 +117,9 @@ async def test_stale_from_snapshot_then_unreachable(
 async def test_timeout_with_central_slow_keeps_answering_keys(
     parts_for: Any, central: Any, staff: Any
 ) -> None:
-    parts = parts_for(central, timeout_s=1.5)
+    parts = parts_for(central, timeout_s=5.0)
     screen = ContributorScreen(parts, staff["clerk"], None)
-    central.faults(latency_ms=6000, paths=["/v1/contributors"])
+    central.faults(latency_ms=15000, paths=["/v1/contributors"])
     async with HostApp(parts, lambda: screen).run_test(size=(120, 36)) as pilot:
         await until(pilot, lambda: pilot.app.screen is screen)
         box = screen.query_one("#cc-number", Input)
@@ -130,10 +130,10 @@ async def test_timeout_with_central_slow_keeps_answering_keys(
         seen = []
         for _ in range(3):  # while central sits on the request, keys still work
             await pilot.press("ctrl+t")
-            seen.append(tabs.active)
-        assert screen.busy, "the lookup finished before the keys were tried"
-        assert seen == ["tab-statement", "tab-dues", "tab-summary"]
-        await until(pilot, lambda: screen.lookups == 1, timeout=30, what="the timeout")
+            seen.append((tabs.active, screen.busy))
+        assert [tab for tab, _ in seen] == ["tab-statement", "tab-dues", "tab-summary"]
+        assert seen[0][1], "the lookup finished before the first key was tried"
+        await until(pilot, lambda: screen.lookups == 1, timeout=60, what="the timeout")
         line = text_of(screen, "#cc-status")
-        assert "did not answer within 1.5 s" in line, line
+        assert "did not answer within 5 s" in line, line
         assert "\n" not in line

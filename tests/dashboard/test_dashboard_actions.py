@@ -146,3 +146,18 @@ async def test_no_staff_member_no_action(parts: CounterParts) -> None:
         await pilot.press("f2")
         await until(pilot, lambda: screen.message == "Sign in as a staff member to act")
         assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_an_engine_refusal_is_one_line_in_arabic(
+    parts: CounterParts, clock: FixedClock
+) -> None:
+    busy_morning(parts.db, parts.settings, clock)  # counter 3 serves K001
+    app = ManagerApp(parts, "ar", actor=HUDA, live=False)
+    async with run_at(app, SIZE) as pilot:
+        screen = await dashboard(pilot, app)
+        await pilot.press("down", "down")  # counter 3
+        await with_pin(pilot, app, "f3", "4444")
+        await until(pilot, lambda: "K001" in screen.message)
+        msgid = "counter {n} still has {code}; finish, park or transfer it first"
+        assert screen.message == gettext(msgid, "ar").format(n=3, code="K001")
+        assert counter(parts, 3).status == "open"

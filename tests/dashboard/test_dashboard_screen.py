@@ -61,7 +61,7 @@ async def test_numbers_on_screen_are_the_mornings(parts: CounterParts, clock: Fi
         assert screen.query_one("#svc-INQUIRY-longest").has_class("wait-past")
         assert not screen.query_one("#svc-COMPLAINT-longest").classes & {"wait-near", "wait-past"}
         counters = screen.query_one(CounterTable)
-        assert row(counters, "1") == ["1", "paused", "sara", "A B", "-", "-", "1", "15:00"]
+        assert row(counters, "1") == ["1", "paused: Break", "sara", "A B", "-", "-", "1", "15:00"]
         assert row(counters, "3") == ["3", "open", "omar", "B A K", "K001 serving", "09:25", "0",
                                       "0:00"]  # fmt: skip
         assert row(counters, "2")[1] == "closed"
@@ -93,7 +93,9 @@ async def test_arabic_is_mirrored(parts: CounterParts, clock: FixedClock) -> Non
         assert app.screen.query_one("#svc-INQUIRY-longest").has_class("wait-past")
         counters = app.screen.query_one(CounterTable)
         assert [c.key.value for c in counters.ordered_columns][-1] == "counter"
-        assert row(counters, "1")[-1] == "1" and row(counters, "1")[-2] == rtl("متوقف مؤقتاً")
+        assert row(counters, "1")[-1] == "1" and row(counters, "1")[-2] == rtl(
+            "متوقف مؤقتاً: استراحة"
+        )
         await pilot.press("ctrl+l")
         await until(pilot, lambda: app.language.lang == "en" and cell(
             app, "svc-INQUIRY-service").endswith("Inquiries & statements"))  # fmt: skip

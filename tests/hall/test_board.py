@@ -120,6 +120,9 @@ async def test_arabic_board_is_mirrored_and_codes_keep_their_order(
         assert line.endswith("A001") and line.startswith(rtl("الشباك 1"))
         assert "←" in line and "100A" not in line
         assert rtl("آخر النداءات") in shown(app, "#calls-title")
+        # rendered once (twice would un-mirror it): "Now serving" on the left of the name
+        name = app.parts.settings.config.branch.name_ar
+        assert shown(app, "#title") == f"{rtl('يُخدم الآن')}   ·   {rtl(name)}"
         header = app.board.query_one("#header")
         assert [w.id for w in header.children] == ["clock", "title"]  # clock on the left
         main = app.board.query_one("#main")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from branch.i18n import gettext
 from branch.settings import BranchConfig
 from counter_app.widgets.dashboard.format import DASH, clock_time, duration, prefixes
 from counter_app.widgets.dashboard.rtl_table import RtlTable
@@ -43,7 +44,7 @@ class CounterTable(RtlTable):
             if c.idle_now_s is not None:
                 idle = f"{idle} ({duration(c.idle_now_s)})"
             rows.append((str(c.number), [
-                str(c.number), lang.t(c.status), c.staff or DASH,
+                str(c.number), self.status(c, lang.lang), c.staff or DASH,
                 prefixes(self.config, c.services), ticket, clock_time(c.since, self.tz),
                 str(c.served_today), idle,
             ]))  # fmt: skip
@@ -52,6 +53,15 @@ class CounterTable(RtlTable):
         if rows:
             self.move_cursor(row=min(max(row, 0), len(rows) - 1))
         self.flush_right()
+
+    def status(self, c: CounterPanel, lang: str) -> str:
+        """`paused: Break` (the reason's name from settings), else the status."""
+        shown = gettext(c.status, lang)
+        reason = next((r for r in self.config.queue.pause_reasons if r.code == c.pause_reason),
+                      None)  # fmt: skip
+        if reason is None:
+            return shown
+        return f"{shown}: {reason.name_ar if lang == 'ar' else reason.name_en}"
 
     @property
     def selected(self) -> CounterPanel | None:

@@ -110,7 +110,9 @@ class ServiceBoard(Vertical):
                 if key not in shown:
                     continue
                 cell = self.query_one(f"#svc-{p.code}-{key}", Static)
-                cell.update(lang.text(value) if key == "service" else value)
+                text = lang.text(value) if key == "service" else value
+                if str(cell.content) != text:
+                    cell.update(text)
             longest = self.query_one(f"#svc-{p.code}-longest", Static)
             state = p.longest_state if p.waiting else "ok"
             longest.set_class(state == "near", "wait-near")

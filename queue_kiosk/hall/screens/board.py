@@ -219,10 +219,15 @@ class BoardScreen(Screen):
         lang = language_of(self)
         branch = self.parts.settings.config.branch
         mode = (lang.lang, self.side_by_side)
-        self._put("#title", mode, lambda: bidi.row(
-            [self.named(branch.name_en, branch.name_ar), self.say("Now serving")],
-            lang.lang if not self.side_by_side else "en", lang.bidi, sep="   ·   ",
-        ))  # fmt: skip
+        def title() -> str:
+            if self.side_by_side:  # each part already holds both languages, rendered
+                return "   ·   ".join([self.named(branch.name_en, branch.name_ar),
+                                       self.say("Now serving")])  # fmt: skip
+            # Raw parts: bidi.row renders and mirrors them once (rendering twice would undo it).
+            name = branch.name_ar if lang.is_rtl else branch.name_en
+            return bidi.row([name, lang.t("Now serving")], lang.lang, lang.bidi, sep="   ·   ")
+
+        self._put("#title", mode, title)
         state = self.state
         newest = state.newest if state else None
         self.query_one("#now", Vertical).set_class(self.highlighted is not None, "-highlight")
