@@ -335,7 +335,7 @@ class PaymentScreen(Screen):
 
         self.app.push_screen(ConfirmPaymentDialog(draft), answered)
 
-    @work(thread=True, exclusive=True, group="payment", exit_on_error=False)
+    @work(thread=True, group="payment-take", exit_on_error=False)
     def _take_worker(self, draft: PaymentDraft, nn: str | None) -> None:
         try:
             view = flow.take_payment(
@@ -361,23 +361,33 @@ class PaymentScreen(Screen):
             outcome = job.outcome(60.0)
         except Exception as exc:  # one line, never a traceback
             self.app.call_from_thread(
-                self.say, "Receipt not printed: {why}", True, why=type(exc).__name__
-            )
+                self._receipt_line, view, "Receipt not printed: {why}", True,
+                {"why": type(exc).__name__},
+            )  # fmt: skip
             return
-        self.last_receipt = outcome
         if outcome.printed:
             self.app.call_from_thread(
-                self.say,
-                "Payment queued, receipt {receipt} printed",
-                receipt=view.provisional_receipt_no or "",
-            )
+                self._receipt_line, view,
+                "Payment queued offline, receipt {receipt} printed" if view.offline
+                else "Payment queued, receipt {receipt} printed", False,
+                {"receipt": view.provisional_receipt_no or ""},
+            )  # fmt: skip
         else:
             self.app.call_from_thread(
-                self.say,
-                "Payment queued; receipt not printed: {why}",
-                True,
-                why=outcome.reason or "",
-            )
+                self._receipt_line, view, "Payment queued; receipt not printed: {why}", True,
+                {"why": outcome.reason or ""},
+            )  # fmt: skip
+        self.last_receipt = outcome  # after the line is shown (call_from_thread waits)
+
+    def _receipt_line(
+        self, view: pay.PaymentView, template: str, refused: bool, params: dict[str, object]
+    ) -> None:
+        """The receipt's outcome, unless the clerk has moved on (a newer line stands)."""
+        current, values, _ = self.status
+        if current.startswith("Payment queued") and values.get("receipt") == (
+            view.provisional_receipt_no or ""
+        ):
+            self.say(template, refused, **params)
 
     def _taken(self, view: pay.PaymentView) -> None:
         self.taken += 1
@@ -443,7 +453,7 @@ class PaymentScreen(Screen):
 
         self.app.push_screen(ReversalDialog(label, self.actor.username), answered)
 
-    @work(thread=True, exclusive=True, group="payment", exit_on_error=False)
+    @work(thread=True, group="payment-reverse", exit_on_error=False)
     def _reverse_worker(self, payment_id: int, req: ReversalRequest) -> None:
         try:
             flow.reverse_payment(self.parts, payment_id, req.reason, req.username, req.pin)

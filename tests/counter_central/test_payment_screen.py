@@ -172,7 +172,9 @@ async def test_offline_payment_against_cached_dues(
         screen.query_one("#pay-amount", Input).value = "10.000"
         await confirm(pilot, screen)
         assert screen.taken == 1, status(screen)
-        assert "taken offline" in status(screen) or "printed" in status(screen)
+        await until(pilot, lambda: screen.last_receipt is not None, what="the receipt")
+        await until(pilot, lambda: "printed" in status(screen), what="the receipt line")
+        assert "offline" in status(screen)
         # above the cached dues: refused in one line, nothing written
         total = loaded.statement.value.total_due_fils
         screen.query_one("#pay-amount", Input).value = f"{total / 1000 + 1:.3f}"
@@ -279,6 +281,7 @@ async def test_reversal_refused_to_a_clerk_done_by_a_supervisor(
         screen.query_one("#pay-amount", Input).value = "7.250"
         await confirm(pilot, screen)
         await until(pilot, lambda: len(screen.payments) == 1)
+        await until(pilot, lambda: screen.last_receipt is not None, what="the receipt")
         screen.query_one("#pay-list", DataTable).focus()
         await reverse(pilot, "sara", CLERK_PIN)
         assert "may not reverse a payment" in status(screen)

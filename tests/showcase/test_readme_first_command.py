@@ -5,7 +5,8 @@ the hall board and the dashboard, press Ctrl+C; then nothing the demo started is
 Everything is waited for on state (the screen's text, the database, the printer's output),
 with generous limits: the machine may be a loaded 2-core CI box. The demo's simulated clerks
 run too (the command is run exactly as written), so a simulated clerk may call our ticket
-first; the test then takes another one.
+first (it polls every second when idle; a person at the counter is slower); the test then
+takes another one, up to eight times.
 """
 
 from __future__ import annotations
@@ -162,12 +163,12 @@ def test_readme_first_command_in_a_terminal(repo: Path) -> None:
         term.wait(lambda s: "Kiosk" in _bar_line(s), "English")
 
         code = None
-        for _attempt in range(3):
+        for _attempt in range(8):  # sim5 (counter 5) serves UNEMP too and may be quicker
             code = _take_a_ticket_and_call_it(term, printed, db)
             if code:
                 break
             term.keys("Escape")  # a simulated clerk was quicker: take another ticket
-        assert code, "three tickets in a row were called by simulated clerks first"
+        assert code, "eight tickets in a row were called by simulated clerks first"
         term.wait(lambda s: code in s, f"{code} on the counter screen")
 
         # the hall board: the call, and where to go
