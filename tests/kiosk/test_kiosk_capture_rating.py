@@ -265,3 +265,22 @@ async def test_the_staff_chord_and_a_supervisor_pin_stop_the_kiosk(
         await pilot.press(*"5555", "enter")
         await until(pilot, lambda: not app.is_running)
 
+
+
+@pytest.mark.parametrize("screen_key", ["p", "u", "r", "1"])
+async def test_a_customer_who_walks_away_is_taken_home(
+    make_kiosk, sqlite_db: Database, screen_key: str
+) -> None:
+    """Priority, urgent, rating and national-number screens go home when left alone; a
+    half-typed national number leaves with its screen."""
+    app = make_kiosk("en", national_number=True, idle_timeout_s=0.5)
+    async with run_at(app, SIZE) as pilot:
+        await pilot.press(screen_key)
+        await until(pilot, lambda: not isinstance(app.screen, HomeScreen))
+        left = app.screen
+        if isinstance(left, NationalNumberScreen):
+            await until(pilot, lambda: focused(app, "nn"))
+            await pilot.press("9", "8")
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        assert left not in app.screen_stack
+    assert all_tickets(sqlite_db) == []

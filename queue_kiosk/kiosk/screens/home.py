@@ -26,6 +26,7 @@ def digit_bindings(prefix: str) -> list[Binding]:
 
 
 class HomeScreen(KioskScreen):
+    IDLE_FACTOR = None
     BINDINGS: ClassVar = [
         *digit_bindings("kiosk"),
         Binding("f2", "toggle_lang", "Language", id="kiosk.toggle_lang"),
