@@ -35,7 +35,14 @@ def counter(ctx: click.Context, counter_no: int | None, lang: str | None) -> Non
     from counter_app.parts import CounterParts
 
     parts = CounterParts.build(settings, counter=counter_no, clock=app_ctx.clock)
-    CounterApp(parts, lang=lang).run()
+    try:
+        CounterApp(parts, lang=lang).run()
+    finally:  # the screen is gone: close the central link's connections and the printer
+        from counter_app.central_session import close_central_session
+        from counter_app.payment_flow import close_receipt_printer
+
+        close_central_session(parts)
+        close_receipt_printer(parts)
 
 
 for _name, _cmd in sorted(queue_counter.commands.items()):

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from branch.clock import as_utc, business_day
 from branch.db import Database
 from branch.errors import NotFound
-from branch.models import ACTIVE_SQL, Counter, Ticket, TicketStatus, UTCDateTime
+from branch.models import ACTIVE_SQL, Counter, Payment, Ticket, TicketStatus, UTCDateTime
 from branch.settings import PRIORITIES, BranchConfig
 
 URGENT_FEE_DUE = "urgent: fee due"  # a msgid: the screen shows it through branch.i18n.gettext
@@ -111,7 +111,27 @@ _ASSIGNED_HEAD = (
 )
 
 
-def _held(t: Ticket, now: datetime) -> HeldTicket:
+# The payment purpose of the urgent service's fee (sync.contract), matched by value: the queue
+# does not import the central link, it only reads what the counter wrote.
+URGENT_FEE_PURPOSE = "urgent_fee"
+
+
+def _fee_taken(s: Session, ticket_id: int | None) -> bool:
+    """An urgent ticket's fee counts as taken once a payment for it is pending or confirmed."""
+    return (
+        ticket_id is not None
+        and s.exec(
+            select(Payment.id).where(
+                Payment.ticket_id == ticket_id,
+                Payment.purpose == URGENT_FEE_PURPOSE,
+                col(Payment.status).in_(("pending", "confirmed")),
+            )
+        ).first()
+        is not None
+    )
+
+
+def _held(t: Ticket, now: datetime, fee_taken: bool = False) -> HeldTicket:
     called = as_utc(t.called_at) if t.called_at else now
     return HeldTicket(
         code=t.code, service=t.service_code, priority=t.priority, status=t.status,
@@ -121,7 +141,7 @@ def _held(t: Ticket, now: datetime) -> HeldTicket:
             int((now - as_utc(t.served_at)).total_seconds())
             if t.served_at and t.status == TicketStatus.serving else None
         ),
-        notes=[URGENT_FEE_DUE] if t.priority == "urgent" else [],
+        notes=[URGENT_FEE_DUE] if t.priority == "urgent" and not fee_taken else [],
     )  # fmt: skip
 
 
@@ -130,8 +150,13 @@ def _wait_s(now: datetime, oldest: datetime | None) -> int:
 
 
 def _line(
-    s: Session, count_q: Any, head_q: Any, oldest_q: Any, params: dict[str, Any],
-    max_boost: timedelta, next_n: int,
+    s: Session,
+    count_q: Any,
+    head_q: Any,
+    oldest_q: Any,
+    params: dict[str, Any],
+    max_boost: timedelta,
+    next_n: int,
 ) -> tuple[int, list[Any], datetime | None]:
     """(waiting, the first `next_n` rows in call order, oldest issue time) of one line."""
     n = int(s.execute(count_q, params).scalar_one())
@@ -182,7 +207,9 @@ def read_counter_queue(
             over_target=False, next_codes=[h.code for h in heads],
         )  # fmt: skip
     ranked.sort()
-    current = s.exec(select(Ticket).where(Ticket.counter_number == counter, text(ACTIVE_SQL))).first()
+    current = s.exec(
+        select(Ticket).where(Ticket.counter_number == counter, text(ACTIVE_SQL))
+    ).first()
     parked = s.exec(
         select(Ticket)
         .where(Ticket.counter_number == counter, Ticket.status == TicketStatus.parked)
@@ -192,8 +219,8 @@ def read_counter_queue(
         counter=counter, status=c.status, staff=c.staff_username, pause_reason=c.pause_reason,
         services=services, lines=lines, assigned=assigned,
         next_codes=[code for _, _, code in ranked[:next_n]],
-        parked=[_held(t, now) for t in parked],
-        current=_held(current, now) if current else None,
+        parked=[_held(t, now, _fee_taken(s, t.id)) for t in parked],
+        current=_held(current, now, _fee_taken(s, current.id)) if current else None,
     )  # fmt: skip
 
 

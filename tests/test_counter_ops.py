@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from branch.clock import FixedClock
 from branch.db import Database
 from branch.errors import DomainError, NotFound, NothingWaiting, PermissionDenied
-from branch.models import AuditEntry, Counter, Role, TicketEvent
+from branch.models import AuditEntry, Counter, Payment, Role, TicketEvent
 from branch.settings import Settings, parse_config
 from branch.staff import OPERATOR, Actor
 from queue_kiosk.counter_view import URGENT_FEE_DUE, counter_queue
@@ -374,6 +374,19 @@ def test_counter_queue_view(engine: QueueEngine, settings: Settings, clock: Fixe
     assert view.current is not None and view.current.notes == [URGENT_FEE_DUE]
     assert view.current.serving_s == 120
     assert [t.code for t in contrib] == ["A001", "A002", "A003"]
+    # once the counter has taken the urgent fee (a payment for this ticket), it is not due
+    with engine.db.write() as s:
+        s.add(Payment(client_payment_id="fee-1", ticket_id=urgent.id, contributor_ref="c-1",
+                      purpose="urgent_fee", amount_fils=5000, status="failed",
+                      created_at=clock()))  # fmt: skip
+    view = counter_queue(engine.db, config, 1, clock())
+    assert view.current is not None and view.current.notes == [URGENT_FEE_DUE]  # failed: due
+    with engine.db.write() as s:
+        s.add(Payment(client_payment_id="fee-2", ticket_id=urgent.id, contributor_ref="c-1",
+                      purpose="urgent_fee", amount_fils=5000, status="pending",
+                      created_at=clock()))  # fmt: skip
+    view = counter_queue(engine.db, config, 1, clock())
+    assert view.current is not None and view.current.notes == []
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])

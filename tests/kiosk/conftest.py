@@ -56,16 +56,17 @@ def make_parts(
 ) -> Iterator[Callable[..., KioskParts]]:
     made: list[KioskParts] = []
 
-    def make(fault: str | None = None, **kiosk: Any) -> KioskParts:
+    def make(fault: str | None = None, db: Database | None = None, **kiosk: Any) -> KioskParts:
         s = with_kiosk(settings, **kiosk)
         spec = f"virtual:{printer_dir}" + (f"?fault={fault}" if fault else "")
         config = PrinterConfig(device=spec)
-        engine = QueueEngine(sqlite_db, s.config, clock)
+        db = db or sqlite_db
+        engine = QueueEngine(db, s.config, clock)
 
         def printer() -> TicketPrinter:
             return TicketPrinter(config, s.config, home=s.home, confirm_margin=2.0)
 
-        parts = KioskParts(s, sqlite_db, engine, KioskDesk(engine, home=s.home), clock, printer)
+        parts = KioskParts(s, db, engine, KioskDesk(engine, home=s.home), clock, printer)
         made.append(parts)
         return parts
 

@@ -17,11 +17,12 @@ from branch.settings import Settings
 from branch.staff import add_staff
 from queue_kiosk.engine import QueueEngine
 from queue_kiosk.kiosk.app import KioskApp
+from queue_kiosk.kiosk.screens.choose import ChooseServiceScreen
 from queue_kiosk.kiosk.screens.home import HomeScreen
 from queue_kiosk.kiosk.screens.national_number import NationalNumberScreen
 from queue_kiosk.kiosk.screens.notice import NoticeScreen
+from queue_kiosk.kiosk.screens.priority import PriorityScreen
 from queue_kiosk.kiosk.screens.rating import RatingScreen
-from queue_kiosk.kiosk.screens.staff_exit import StaffExitScreen
 from tests.kiosk.conftest import SIZE, until
 from tests.kiosk.test_kiosk_flows import printed, screen_text, shown
 from tui.testing import FIXED_NOW, run_at
@@ -40,6 +41,10 @@ def open_alerts(db: Database) -> set[tuple[str, str]]:
         return {(a.kind, a.source) for a in s.exec(select(Alert)).all() if a.cleared_at is None}
 
 
+def focused(app: KioskApp, widget_id: str) -> bool:
+    return app.focused is not None and app.focused.id == widget_id
+
+
 # -- national number -------------------------------------------------------------------------
 @pytest.mark.parametrize("lang", LANGS)
 async def test_the_national_number_is_sealed_for_the_counter_and_never_shown(
@@ -48,7 +53,8 @@ async def test_the_national_number_is_sealed_for_the_counter_and_never_shown(
     app = make_kiosk(lang, national_number=True)
     async with run_at(app, SIZE) as pilot:
         await pilot.press("1")
-        await until(pilot, lambda: isinstance(app.screen, NationalNumberScreen))
+        await until(pilot, lambda: isinstance(app.screen, NationalNumberScreen)
+                    and focused(app, "nn"))
         await pilot.press(*NN[:4])
         assert NN[:4] not in screen_text(app)  # masked while typed
         await pilot.press(*NN[4:], "enter")
@@ -70,7 +76,8 @@ async def test_a_bad_national_number_is_refused_in_one_line_and_can_be_skipped(
     app = make_kiosk(lang, national_number=True)
     async with run_at(app, SIZE) as pilot:
         await pilot.press("2")
-        await until(pilot, lambda: isinstance(app.screen, NationalNumberScreen))
+        await until(pilot, lambda: isinstance(app.screen, NationalNumberScreen)
+                    and focused(app, "nn"))
         await pilot.press("1", "2", "3", "x", "enter")
         await pilot.pause()
         text = screen_text(app)
@@ -87,8 +94,13 @@ async def test_a_bad_national_number_is_refused_in_one_line_and_can_be_skipped(
 async def test_empty_national_number_issues_without_one(make_kiosk, sqlite_db) -> None:
     app = make_kiosk("en", national_number=True)
     async with run_at(app, SIZE) as pilot:
-        await pilot.press("p", "1", "1")
-        await until(pilot, lambda: isinstance(app.screen, NationalNumberScreen))
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, PriorityScreen))
+        await pilot.press("1")
+        await until(pilot, lambda: isinstance(app.screen, ChooseServiceScreen))
+        await pilot.press("1")
+        await until(pilot, lambda: isinstance(app.screen, NationalNumberScreen)
+                    and focused(app, "nn"))
         await pilot.press("enter")
         await printed(pilot, app)
     [t] = all_tickets(sqlite_db)
@@ -101,7 +113,8 @@ async def test_day_close_erases_the_captured_number(
     app = make_kiosk("en", national_number=True)
     async with run_at(app, SIZE) as pilot:
         await pilot.press("1")
-        await until(pilot, lambda: isinstance(app.screen, NationalNumberScreen))
+        await until(pilot, lambda: isinstance(app.screen, NationalNumberScreen)
+                    and focused(app, "nn"))
         await pilot.press(*NN, "enter")
         await printed(pilot, app)
     assert all_tickets(sqlite_db)[0].national_ref
@@ -113,11 +126,11 @@ async def test_day_close_erases_the_captured_number(
 async def rate(pilot, app: KioskApp, code: str, score: str, category: str | None = None,
                comment: str = "") -> None:
     await pilot.press("r")
-    await until(pilot, lambda: isinstance(app.screen, RatingScreen))
+    await until(pilot, lambda: focused(app, "code-input"))
     await pilot.press(*code.lower(), "enter")
     await until(pilot, lambda: getattr(app.screen, "step", "") == "score")
     await pilot.press(score)
-    await until(pilot, lambda: getattr(app.screen, "step", "") == "details")
+    await until(pilot, lambda: focused(app, "comment"))
     if category:
         await pilot.click(f"#cat-{category}")
     if comment:
@@ -162,7 +175,7 @@ async def test_rating_by_touch_without_a_category(make_kiosk, sqlite_db, engine)
     app = make_kiosk("ar")
     async with run_at(app, SIZE) as pilot:
         await pilot.click("#rate")
-        await until(pilot, lambda: isinstance(app.screen, RatingScreen))
+        await until(pilot, lambda: focused(app, "code-input"))
         await pilot.press("b", "0", "0", "1", "enter")
         await until(pilot, lambda: getattr(app.screen, "step", "") == "score")
         await pilot.click("#score-5")
@@ -237,14 +250,37 @@ async def test_the_staff_chord_and_a_supervisor_pin_stop_the_kiosk(
     app = make_kiosk("en", exit_chord="ctrl+f12")
     async with run_at(app, SIZE) as pilot:
         await pilot.press("ctrl+f12")
-        await until(pilot, lambda: isinstance(app.screen, StaffExitScreen))
-        await pilot.press(*"sami", "enter", *"3333", "enter")
+        await until(pilot, lambda: focused(app, "staff-user"))
+        await pilot.press(*"sami", "enter")
+        await until(pilot, lambda: focused(app, "staff-pin"))
+        await pilot.press(*"3333", "enter")
         await until(pilot, lambda: app.screen.error != "")
         assert "Only a supervisor or manager" in screen_text(app)
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, HomeScreen))
         await pilot.press("ctrl+f12")
-        await until(pilot, lambda: isinstance(app.screen, StaffExitScreen))
-        await pilot.press(*"huda", "enter", *"5555", "enter")
+        await until(pilot, lambda: focused(app, "staff-user"))
+        await pilot.press(*"huda", "enter")
+        await until(pilot, lambda: focused(app, "staff-pin"))
+        await pilot.press(*"5555", "enter")
         await until(pilot, lambda: not app.is_running)
 
+
+
+@pytest.mark.parametrize("screen_key", ["p", "u", "r", "1"])
+async def test_a_customer_who_walks_away_is_taken_home(
+    make_kiosk, sqlite_db: Database, screen_key: str
+) -> None:
+    """Priority, urgent, rating and national-number screens go home when left alone; a
+    half-typed national number leaves with its screen."""
+    app = make_kiosk("en", national_number=True, idle_timeout_s=0.5)
+    async with run_at(app, SIZE) as pilot:
+        await pilot.press(screen_key)
+        await until(pilot, lambda: not isinstance(app.screen, HomeScreen))
+        left = app.screen
+        if isinstance(left, NationalNumberScreen):
+            await until(pilot, lambda: focused(app, "nn"))
+            await pilot.press("9", "8")
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        assert left not in app.screen_stack
+    assert all_tickets(sqlite_db) == []

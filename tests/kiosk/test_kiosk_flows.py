@@ -127,7 +127,9 @@ async def test_the_priority_path_offers_only_the_services_that_allow_it(
 ) -> None:
     app = make_kiosk("en", priority_services=["RETIRE", "NAF"])
     async with run_at(app, SIZE) as pilot:
-        await pilot.press("p", "3")
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, PriorityScreen))
+        await pilot.press("3")
         await until(pilot, lambda: isinstance(app.screen, ChooseServiceScreen))
         codes = {b.id for b in app.screen.query(Button) if (b.id or "").startswith("svc-")}
         assert codes == {"svc-RETIRE", "svc-NAF"}
@@ -255,7 +257,28 @@ async def test_no_key_quits_or_crashes_the_kiosk(make_kiosk, sqlite_db: Database
         await pilot.press(*keys)
         await pilot.pause()
         assert app.is_running and isinstance(app.screen, HomeScreen)
-        await pilot.press("p", *keys)
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, PriorityScreen))
+        await pilot.press(*keys)
         await pilot.pause()
         assert app.is_running
     assert tickets(sqlite_db) == []
+
+
+@pytest.mark.postgres
+async def test_the_kiosk_on_postgresql(make_parts, postgres_db: Database) -> None:
+    """The same app on the PostgreSQL branch database: a touch, a key, a priority ticket."""
+    app = KioskApp(make_parts(db=postgres_db), lang="ar")
+    async with run_at(app, SIZE) as pilot:
+        await pilot.click("#svc-NAF")
+        await printed(pilot, app)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, PriorityScreen))
+        await pilot.press("3")
+        await until(pilot, lambda: isinstance(app.screen, ChooseServiceScreen))
+        await pilot.press("2")
+        await printed(pilot, app)
+    rows = [(t.code, t.priority, t.print_state) for t in tickets(postgres_db)]
+    assert rows == [("N001", "normal", "printed"), ("B001", "pregnant", "printed")]

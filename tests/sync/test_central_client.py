@@ -271,7 +271,8 @@ def test_breaker_opens_fails_fast_and_half_open_probe_closes_it(central: Any) ->
         t0 = time.monotonic()
         with pytest.raises(p.CentralUnavailable, match="offline") as info:
             await client.lookup(national_number=central.nn(0))
-        assert info.value.code == p.BREAKER_OPEN and time.monotonic() - t0 < 0.05
+        # No request, no probe: answered well inside the 0.3 s reset (0.05 s failed under load).
+        assert info.value.code == p.BREAKER_OPEN and time.monotonic() - t0 < 0.25
         await _until(lambda: client.breakers["ssc"].state is BreakerState.half_open)
         with pytest.raises(p.CentralUnavailable, match="still offline"):
             await client.lookup(national_number=central.nn(0))  # probe fails: open again

@@ -13,6 +13,7 @@ from typing import ClassVar
 from textual import on, work
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 
 from branch.errors import DomainError
 from queue_kiosk.desk import KioskRefusal
@@ -27,10 +28,46 @@ class KioskScreen(Screen):
         Binding("escape", "home", "Home", id="kiosk.home", show=False),
     ]
 
+    # A customer who walks away mid-way: back home after `idle_timeout_s` x this factor of
+    # no key, touch or typing (and what they typed goes with the screen). None: the screen
+    # handles going home itself (home, ticket, notice).
+    IDLE_FACTOR: ClassVar[float | None] = 2.0
+
     def __init__(self, parts: KioskParts, **kwargs) -> None:
         super().__init__(**kwargs)
         self.parts = parts
         self.issuing = False
+        self._idle: Timer | None = None
+
+    # -- walking away ----------------------------------------------------------------------
+    def on_screen_resume(self) -> None:
+        self._rearm()
+
+    def on_screen_suspend(self) -> None:
+        if self._idle is not None:
+            self._idle.stop()
+
+    def on_key(self) -> None:
+        self._rearm()
+
+    def on_mouse_down(self) -> None:
+        self._rearm()
+
+    def on_input_changed(self) -> None:
+        self._rearm()
+
+    def _rearm(self) -> None:
+        if self.IDLE_FACTOR is None:
+            return
+        if self._idle is not None:
+            self._idle.stop()
+        self._idle = self.set_timer(
+            self.parts.kiosk.idle_timeout_s * self.IDLE_FACTOR, self._walked_away
+        )
+
+    def _walked_away(self) -> None:
+        if self.app.screen is self and not self.issuing:
+            go_home(self)
 
     # -- navigation ------------------------------------------------------------------------
     def action_home(self) -> None:

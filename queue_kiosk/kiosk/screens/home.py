@@ -14,6 +14,7 @@ from textual.widgets import Button, Static
 from queue_kiosk.desk import DIGITS
 from queue_kiosk.kiosk.screens.base import KioskScreen
 from queue_kiosk.kiosk.widgets.service_grid import ServiceButton, ServiceGrid
+from tui import bidi
 from tui.clock import TabourClock
 from tui.lang import language_of
 
@@ -25,6 +26,7 @@ def digit_bindings(prefix: str) -> list[Binding]:
 
 
 class HomeScreen(KioskScreen):
+    IDLE_FACTOR = None
     BINDINGS: ClassVar = [
         *digit_bindings("kiosk"),
         Binding("f2", "toggle_lang", "Language", id="kiosk.toggle_lang"),
@@ -61,7 +63,7 @@ class HomeScreen(KioskScreen):
             actions.append(self.action_button("U", "Urgent service", "urgent"))
         if self.parts.kiosk.rating:
             actions.append(self.action_button("R", "Rate your visit", "rate"))
-        other = "English" if lang.is_rtl else lang.text("العربية")
+        other = "English" if lang.is_rtl else bidi.text("العربية", "ar", lang.bidi)
         actions.append(Button(lang.row(["F2", other]), id="lang", flat=True))
         for button in actions:
             button.can_focus = False

@@ -31,6 +31,7 @@ NOT_OFFERED = ("This service is not offered here", "Please choose another servic
 
 
 class NoticeScreen(KioskScreen):
+    IDLE_FACTOR = None
     BINDINGS: ClassVar = [Binding("enter", "home", "Back", id="kiosk.notice_back", show=False)]
 
     def __init__(self, parts, kind: str, title: str, detail: str, **fmt: str) -> None:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 
 class TicketScreen(KioskScreen):
+    IDLE_FACTOR = None
     BINDINGS: ClassVar = [
         Binding("enter", "home", "Done", id="kiosk.done", show=False),
     ]

@@ -25,6 +25,7 @@ class ServiceButton(Button):
         self.service = service
         self.digit = digit
         self.can_focus = False
+        self.styles.line_pad = 0  # long service names need every cell (CSS refuses 0)
 
 
 class ServiceGrid(Vertical):
@@ -34,8 +35,11 @@ class ServiceGrid(Vertical):
     ServiceGrid { height: auto; }
     ServiceGrid .group-title { height: 1; margin: 0 1; text-style: bold; color: $secondary; }
     ServiceGrid .service-row { height: 3; }
-    ServiceGrid ServiceButton { width: 1fr; height: 3; margin: 0 1; min-width: 10; }
-    ServiceGrid .pad { width: 1fr; height: 3; margin: 0 1; }
+    ServiceGrid ServiceButton {
+        width: 1fr; height: 3; margin: 0 0 0 1; min-width: 10;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    ServiceGrid .pad { width: 1fr; height: 3; margin: 0 0 0 1; }
     """
 
     def __init__(
