@@ -17,9 +17,7 @@ Usage: python bench/dashboard.py [--days N] [--per-day N] [--repeat N]
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
 import statistics as pystats
 import sys
 import tempfile
@@ -32,8 +30,7 @@ from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.queue_engine import drop_pg, pg_url
-from bench.reports import CONFIG, prepare
+from bench.reports import CONFIG, prepare, run_on_both_backends
 from branch.clock import FixedClock, business_day
 from branch.db import Database
 from branch.models import DayCounter, Role, Ticket
@@ -124,24 +121,7 @@ def bench(url: str, label: str, days: int, per_day: int, repeat: int) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--days", type=int, default=365)
-    ap.add_argument("--per-day", type=int, default=1400)
-    ap.add_argument("--repeat", type=int, default=30)
-    args = ap.parse_args()
-    print(
-        "measured on this machine as it is (2 cores shared with other work: figures are "
-        "upper bounds)"
-    )
-    with tempfile.TemporaryDirectory(prefix="tabour-bench-") as tmp:
-        bench(f"sqlite:///{Path(tmp) / 'year.db'}", "sqlite", args.days, args.per_day, args.repeat)
-    base = os.environ.get("TABOUR_BENCH_POSTGRES_URL") or os.environ.get("TABOUR_TEST_POSTGRES_URL")
-    if base:
-        url, schema = pg_url(base)
-        try:
-            bench(url, "postgres", args.days, args.per_day, args.repeat)
-        finally:
-            drop_pg(base, schema)
+    run_on_both_backends(bench)
 
 
 if __name__ == "__main__":

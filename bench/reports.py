@@ -20,6 +20,7 @@ import statistics as pystats
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
@@ -185,7 +186,9 @@ def bench(url: str, label: str, days: int, per_day: int, repeat: int) -> None:
     db.dispose()
 
 
-def main() -> None:
+def run_on_both_backends(bench: Callable[[str, str, int, int, int], None]) -> None:
+    """The command line every year-of-history bench shares: build and measure on SQLite in a
+    temporary folder, then on PostgreSQL when a URL is set."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--per-day", type=int, default=1400)
@@ -206,6 +209,10 @@ def main() -> None:
             drop_pg(base, schema)
     else:
         print("[postgres] skipped: set TABOUR_TEST_POSTGRES_URL")
+
+
+def main() -> None:
+    run_on_both_backends(bench)
 
 
 if __name__ == "__main__":
